@@ -1,0 +1,104 @@
+"""The shared server: a `grpc.aio` server with health, reflection, interceptors,
+limits, a metrics port and SIGTERM draining. A service supplies its servicers only."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from arbiter_kit.config import ServerConfig
+from arbiter_kit.interceptors import server_interceptors
+from arbiter_kit.metrics import start_metrics_server
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Service:
+    """One gRPC service a server hosts."""
+
+    name: str
+    """Full service name, e.g. `arbiter.planner.v1.PlannerService`."""
+    servicer: Any
+    """The servicer instance."""
+    add_to_server: Callable[[Any, grpc.aio.Server], None]
+    """The generated `add_<Service>Servicer_to_server` function."""
+
+
+class ServiceServer:
+    """A running (or ready to run) Arbiter service process's gRPC server."""
+
+    def __init__(self, *, name: str, config: ServerConfig, services: Sequence[Service]) -> None:
+        self.name = name
+        self.config = config
+        self.services = tuple(services)
+        self.health = health.aio.HealthServicer()
+        self.port = 0
+        self.metrics_port: int | None = None
+        self._server: grpc.aio.Server | None = None
+
+    async def start(self) -> int:
+        """Bind, start serving, mark every service SERVING; returns the bound port."""
+        c = self.config
+        server = grpc.aio.server(
+            interceptors=server_interceptors(self.name),
+            maximum_concurrent_rpcs=c.max_concurrent_rpcs,
+            options=[
+                ("grpc.max_receive_message_length", c.max_message_bytes),
+                ("grpc.max_send_message_length", c.max_message_bytes),
+                ("grpc.keepalive_time_ms", c.keepalive_time_ms),
+                ("grpc.keepalive_timeout_ms", c.keepalive_timeout_ms),
+                ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+                ("grpc.keepalive_permit_without_calls", 1),
+            ],
+        )
+        for service in self.services:
+            service.add_to_server(service.servicer, server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        names = [s.name for s in self.services]
+        reflection.enable_server_reflection(
+            [*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server
+        )
+        self.port = server.add_insecure_port(f"{c.host}:{c.port}")
+        await server.start()
+        self._server = server
+        for service_name in ["", *names]:
+            await self.health.set(service_name, health_pb2.HealthCheckResponse.SERVING)
+        if c.metrics_port is not None:
+            self.metrics_port = start_metrics_server(c.host, c.metrics_port)
+        log.info(
+            "serving",
+            extra={"service": self.name, "port": self.port, "metrics_port": self.metrics_port},
+        )
+        return self.port
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Drain: report NOT_SERVING, refuse new calls, let in-flight ones finish."""
+        if self._server is None:
+            return
+        await self.health.enter_graceful_shutdown()
+        await self._server.stop(self.config.grace_seconds if grace is None else grace)
+        log.info("stopped", extra={"service": self.name})
+
+    async def wait(self) -> None:
+        if self._server is not None:
+            await self._server.wait_for_termination()
+
+
+async def run_until_signalled(server: ServiceServer) -> None:
+    """Serve until SIGTERM or SIGINT, then drain within the configured grace."""
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.stop()
