@@ -27,13 +27,13 @@ proto: setup
 	@$(BIN)/python scripts/gen_protos.py
 
 up: setup
-	@$(BIN)/python scripts/suite.py up --run-dir $(RUN_DIR)
+	@$(BIN)/python -m arbiter_cli.suite up --run-dir $(RUN_DIR)
 
 down:
-	@test -x $(BIN)/python && $(BIN)/python scripts/suite.py down --run-dir $(RUN_DIR) || true
+	@test -x $(BIN)/python && $(BIN)/python -m arbiter_cli.suite down --run-dir $(RUN_DIR) || true
 
 status: setup
-	@$(BIN)/python scripts/suite.py status --run-dir $(RUN_DIR)
+	@$(BIN)/python -m arbiter_cli.suite status --run-dir $(RUN_DIR)
 
 demo: setup
 	@bash scripts/demo.sh

@@ -1,0 +1,97 @@
+"""`arbiter ask` and `arbiter ingest`: the gateway's and search's command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import grpc
+from arbiter.common.v1 import common_pb2
+from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+from google.protobuf import json_format
+
+from arbiter_cli.render import EventPrinter
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+
+
+def _parse_filters(raw: list[str]) -> list[common_pb2.MetadataFilter]:
+    filters = []
+    for item in raw:
+        field, _, values = item.partition("=")
+        if not field or not values:
+            raise SystemExit(f"--filter wants FIELD=VALUE[,VALUE...], got {item!r}")
+        filters.append(common_pb2.MetadataFilter(field=field, any_of=values.split(",")))
+    return filters
+
+
+def ask(args: argparse.Namespace) -> int:
+    request = gateway_pb2.AskRequest(
+        question=args.question, filters=_parse_filters(args.filter or [])
+    )
+    printer = EventPrinter()
+    with grpc.insecure_channel(args.gateway) as channel:
+        stub = gateway_pb2_grpc.GatewayServiceStub(channel)
+        try:
+            for response in stub.Ask(request, timeout=args.timeout):
+                event = response.event
+                if args.json:
+                    print(json_format.MessageToJson(event, indent=None), flush=True)
+                else:
+                    printer.show(event)
+                kind = event.WhichOneof("payload")
+                if kind == "final_response":
+                    return EXIT_OK
+                if kind == "error":
+                    return EXIT_FAILED
+        except grpc.RpcError as exc:
+            code = exc.code() if isinstance(exc, grpc.Call) else None
+            details = exc.details() if isinstance(exc, grpc.Call) else str(exc)
+            print(f"arbiter: {getattr(code, 'name', 'ERROR')}: {details}", file=sys.stderr)
+            return EXIT_UNREACHABLE if code == grpc.StatusCode.UNAVAILABLE else EXIT_FAILED
+    print("arbiter: the stream ended without a final response", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def ingest(args: argparse.Namespace) -> int:
+    from arbiter_cli.ingest import run_ingest
+
+    return run_ingest(args.path, target=args.search)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="arbiter", description="Ask Arbiter; feed it documents.")
+    sub = p.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("ask", help="ask a question and watch the work")
+    a.add_argument("question")
+    a.add_argument("--json", action="store_true", help="one proto3 JSON event per line")
+    a.add_argument("--filter", action="append", metavar="FIELD=V1,V2", help="restrict retrieval")
+    a.add_argument("--timeout", type=float, default=120.0, help="seconds (default 120)")
+    a.add_argument(
+        "--gateway", default=os.environ.get("ARBITER_GATEWAY", "127.0.0.1:50051")
+    )
+    a.set_defaults(func=ask)
+    i = sub.add_parser("ingest", help="ingest a JSONL corpus (id, title, text, metadata)")
+    i.add_argument("path")
+    i.add_argument("--search", default=os.environ.get("ARBITER_SEARCH", "127.0.0.1:50053"))
+    i.set_defaults(func=ingest)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

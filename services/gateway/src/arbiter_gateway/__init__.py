@@ -1,0 +1,1 @@
+"""Arbiter gateway: the public Ask stream, sessions and plan execution."""

@@ -1,0 +1,237 @@
+"""Runs one session: plan, then the plan's steps in dependency order (independent
+steps concurrently), then the final response. A failed step never ends the session:
+its absence is reported in the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from arbiter.common.v1 import common_pb2
+from arbiter.gateway.v1 import gateway_pb2
+from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
+
+from arbiter_gateway.config import GatewayConfig
+from arbiter_gateway.sessions import Session, State
+from arbiter_gateway.steps import STEPS, Evidence, Workers
+from arbiter_kit.deadline import Deadline
+from arbiter_kit.errors import ArbiterError, FailedPrecondition, NotFound
+
+log = logging.getLogger(__name__)
+Status = common_pb2.StepStatus
+FINISHED = frozenset({Status.STEP_STATUS_COMPLETED, Status.STEP_STATUS_FAILED, Status.STEP_STATUS_SKIPPED})
+
+KIND_NAMES = {
+    common_pb2.STEP_KIND_RESEARCH: "the regulatory research",
+    common_pb2.STEP_KIND_JUDGE: "the compliance judgement",
+    common_pb2.STEP_KIND_ANALYZE_DATA: "the data analysis",
+    common_pb2.STEP_KIND_SYNTHESIZE: "the written answer",
+}
+
+
+class SessionRun:
+    """The work behind one session, from planning to the final response."""
+
+    def __init__(
+        self,
+        *,
+        session: Session,
+        request: gateway_pb2.AskRequest,
+        workers: Workers,
+        config: GatewayConfig,
+        deadline: Deadline,
+    ) -> None:
+        self.session = session
+        self.request = request
+        self.workers = workers
+        self.config = config
+        self.deadline = deadline
+        self.evidence = Evidence(question=session.question, filters=list(request.filters))
+        self.steps: dict[str, common_pb2.Step] = {}
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.skipped: set[str] = set()
+
+    async def run(self) -> None:
+        """Never raises: every ending is an event (final_response or error)."""
+        s = self.session
+        try:
+            await s.emit(
+                session_started=gateway_pb2.SessionStarted(
+                    session_id=s.id, resume_token=s.resume_token
+                )
+            )
+            plan = await self._plan()
+            if not plan.steps:
+                await self._finish(answer=plan.direct_answer)
+                return
+            await s.emit(execution_started=gateway_pb2.ExecutionStarted(strategy=plan.strategy))
+            await self._execute()
+            await self._finish(answer="")
+        except asyncio.CancelledError:
+            s.state = State.SESSION_STATE_CANCELLED
+            await self._fail("CANCELLED", "SESSION_CANCELLED", "the session was cancelled")
+        except ArbiterError as exc:
+            await self._fail(exc.code.name, exc.reason, exc.public_message())
+        except Exception:
+            log.exception("session failed")
+            await self._fail("INTERNAL", "INTERNAL", "internal error; see the gateway logs")
+
+    async def _plan(self) -> common_pb2.Plan:
+        s = self.session
+        await s.emit(planning_started=gateway_pb2.PlanningStarted(message="classifying the question"))
+        stub = planner_pb2_grpc.PlannerServiceStub(self.workers.planner.channel)
+        response = await self.workers.planner.unary(
+            stub.Plan,
+            planner_pb2.PlanRequest(question=s.question, filters=self.request.filters),
+            deadline=self.deadline.shorter(self.config.planning_timeout_seconds),
+        )
+        plan = response.plan
+        self.evidence.add_usage(response.usage)
+        self._validate(plan)
+        for step in plan.steps:
+            step.status = Status.STEP_STATUS_PENDING
+            self.steps[step.id] = step
+        # Planner filters narrow retrieval; the caller's own are kept too.
+        self.evidence.filters = list(plan.filters) + [
+            f for f in self.request.filters if f not in plan.filters
+        ]
+        s.plan = plan
+        await s.emit(plan_ready=gateway_pb2.PlanReady(plan=plan))
+        return plan
+
+    def _validate(self, plan: common_pb2.Plan) -> None:
+        ids = [step.id for step in plan.steps]
+        if len(set(ids)) != len(ids):
+            raise FailedPrecondition("the planner returned duplicate step ids", reason="BAD_PLAN")
+        for step in plan.steps:
+            unknown = [d for d in step.depends_on if d not in ids]
+            if unknown or step.kind not in STEPS:
+                raise FailedPrecondition(
+                    f"the planner returned an unrunnable step {step.id!r}", reason="BAD_PLAN"
+                )
+        # Kahn's algorithm: a cycle would leave steps that can never start.
+        indegree = {step.id: len(step.depends_on) for step in plan.steps}
+        ready = [sid for sid, n in indegree.items() if n == 0]
+        seen = 0
+        while ready:
+            current = ready.pop()
+            seen += 1
+            for step in plan.steps:
+                if current in step.depends_on:
+                    indegree[step.id] -= 1
+                    if indegree[step.id] == 0:
+                        ready.append(step.id)
+        if seen != len(ids):
+            raise FailedPrecondition("the planner returned a cyclic plan", reason="BAD_PLAN")
+
+    async def _execute(self) -> None:
+        while True:
+            for step in self.steps.values():
+                if step.id in self.tasks or step.status in FINISHED:
+                    continue
+                if all(self.steps[d].status in FINISHED for d in step.depends_on):
+                    self.tasks[step.id] = asyncio.create_task(self._run_step(step))
+            running = [t for t in self.tasks.values() if not t.done()]
+            if not running:
+                return
+            await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+
+    async def _run_step(self, step: common_pb2.Step) -> None:
+        if step.id in self.skipped:
+            await self._finish_step(step, Status.STEP_STATUS_SKIPPED, "skipped by the caller")
+            return
+        step.started_at.GetCurrentTime()
+        await self._update(step, Status.STEP_STATUS_IN_PROGRESS)
+        deadline = self.deadline.shorter(self.config.step_timeout_seconds)
+        try:
+            await STEPS[step.kind](self.workers, self.session, step, self.evidence, deadline)
+        except asyncio.CancelledError:
+            if step.id not in self.skipped:
+                raise
+            await self._finish_step(step, Status.STEP_STATUS_SKIPPED, "skipped by the caller")
+        except ArbiterError as exc:
+            await self._finish_step(step, Status.STEP_STATUS_FAILED, exc.public_message())
+        except Exception:
+            log.exception("step failed", extra={"step": step.id})
+            await self._finish_step(step, Status.STEP_STATUS_FAILED, "internal error")
+        else:
+            await self._finish_step(step, Status.STEP_STATUS_COMPLETED, "")
+
+    async def _finish_step(
+        self, step: common_pb2.Step, status: common_pb2.StepStatus.ValueType, error: str
+    ) -> None:
+        step.finished_at.GetCurrentTime()
+        if status != Status.STEP_STATUS_COMPLETED:
+            what = KIND_NAMES.get(step.kind, "a step")
+            verb = "was skipped" if status == Status.STEP_STATUS_SKIPPED else "failed"
+            self.evidence.missing.append(f"{what} ({step.id}: {step.task}) {verb}: {error}")
+        await self._update(step, status, error=error)
+
+    async def _update(
+        self, step: common_pb2.Step, status: common_pb2.StepStatus.ValueType, *, error: str = ""
+    ) -> None:
+        step.status = status
+        step.error = error
+        await self.session.emit(step_updated=gateway_pb2.StepUpdated(step=step))
+
+    async def skip(self, step_id: str) -> common_pb2.Step:
+        step = self.steps.get(step_id)
+        if step is None:
+            raise NotFound(f"no step {step_id!r} in this session", reason="STEP_NOT_FOUND")
+        if step.status in FINISHED:
+            raise FailedPrecondition(f"step {step_id!r} has already finished", reason="STEP_FINISHED")
+        self.skipped.add(step_id)
+        task = self.tasks.get(step_id)
+        if task is not None:
+            task.cancel()
+        return step
+
+    async def _finish(self, *, answer: str) -> None:
+        ev = self.evidence
+        final = gateway_pb2.FinalResponse(
+            intent=self.session.plan.intent, usage=ev.usage, missing=ev.missing
+        )
+        if ev.synthesis is not None:
+            final.answer = ev.synthesis.answer
+            final.citations.extend(ev.synthesis.citations)
+            final.reflection.CopyFrom(ev.synthesis.reflection)
+        else:
+            final.answer = answer or self._fallback_answer(final)
+        if ev.verdict is not None:
+            final.verdict.CopyFrom(ev.verdict)
+        if ev.data is not None:
+            final.table.CopyFrom(ev.data.table)
+            final.chart.CopyFrom(ev.data.chart)
+        self.session.final = final
+        self.session.state = State.SESSION_STATE_COMPLETED
+        await self.session.emit(final_response=final)
+
+    def _fallback_answer(self, final: gateway_pb2.FinalResponse) -> str:
+        """An honest answer when synthesis did not happen: what failed, what was found."""
+        lines = ["I could not write a full answer."]
+        lines += [f"- {m}" for m in self.evidence.missing]
+        passages = self.evidence.best_passages(5)
+        if passages:
+            lines.append("The most relevant passages found:")
+            for n, p in enumerate(passages, start=1):
+                lines.append(f"[{n}] {p.rulebook} {p.passage_ref}: {p.text[:300]}")
+                final.citations.append(
+                    common_pb2.Citation(
+                        index=n,
+                        source_id=p.source_id,
+                        passage_ref=p.passage_ref,
+                        rulebook=p.rulebook,
+                        title=p.title,
+                        quote=p.text[:300],
+                    )
+                )
+        return "\n".join(lines)
+
+    async def _fail(self, code: str, reason: str, message: str) -> None:
+        s = self.session
+        if s.state == State.SESSION_STATE_RUNNING:
+            s.state = State.SESSION_STATE_FAILED
+        for task in self.tasks.values():
+            task.cancel()
+        if not s.finished:
+            await s.emit(error=gateway_pb2.Error(code=code, reason=reason, message=message))

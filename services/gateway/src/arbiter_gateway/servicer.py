@@ -1,0 +1,115 @@
+"""The GatewayService: validates requests, opens sessions, streams their events."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import grpc
+from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+
+from arbiter_gateway.config import GatewayConfig
+from arbiter_gateway.runner import SessionRun
+from arbiter_gateway.sessions import SessionRegistry, State
+from arbiter_gateway.steps import Workers
+from arbiter_kit import logs
+from arbiter_kit.deadline import Deadline
+from arbiter_kit.errors import FailedPrecondition, InvalidArgument, Unimplemented
+
+MAX_FILTERS = 16
+MAX_FILTER_VALUES = 64
+
+
+def validate_ask(request: gateway_pb2.AskRequest, config: GatewayConfig) -> str:
+    """The question, stripped; raises InvalidArgument naming the bad field."""
+    question = request.question.strip()
+    if not question:
+        raise InvalidArgument("question", "must not be empty")
+    if len(question) > config.max_question_chars:
+        raise InvalidArgument("question", f"must be at most {config.max_question_chars} characters")
+    if len(request.filters) > MAX_FILTERS:
+        raise InvalidArgument("filters", f"at most {MAX_FILTERS} filters")
+    for i, f in enumerate(request.filters):
+        if not f.field:
+            raise InvalidArgument(f"filters[{i}].field", "must not be empty")
+        if not f.any_of or len(f.any_of) > MAX_FILTER_VALUES:
+            raise InvalidArgument(f"filters[{i}].any_of", f"needs 1..{MAX_FILTER_VALUES} values")
+    if request.require_approval:
+        raise Unimplemented(
+            "plan approval is not available yet; ask without require_approval",
+            reason="APPROVAL_UNAVAILABLE",
+        )
+    return question
+
+
+class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
+    """Ask, Resume, CancelSession, SkipStep and GetSession over in-memory sessions."""
+
+    def __init__(self, *, config: GatewayConfig, workers: Workers) -> None:
+        self.config = config
+        self.workers = workers
+        self.sessions = SessionRegistry(capacity=config.max_sessions)
+        self.runs: dict[str, SessionRun] = {}
+
+    async def Ask(  # noqa: N802 - gRPC method name
+        self, request: gateway_pb2.AskRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[gateway_pb2.AskResponse]:
+        question = validate_ask(request, self.config)
+        deadline = Deadline.of_call(context, default=self.config.request_budget_seconds)
+        deadline = deadline.shorter(self.config.request_budget_seconds)
+        session = self.sessions.open(question)
+        logs.session_id.set(session.id)
+        run = SessionRun(
+            session=session, request=request, workers=self.workers, config=self.config,
+            deadline=deadline,
+        )
+        self.runs[session.id] = run
+        # The run is a task of its own: a caller that drops the stream can Resume.
+        session.task = asyncio.create_task(run.run())
+        session.task.add_done_callback(lambda _: self.runs.pop(session.id, None))
+        async for event in session.follow():
+            yield gateway_pb2.AskResponse(event=event)
+
+    async def Resume(  # noqa: N802
+        self, request: gateway_pb2.ResumeRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[gateway_pb2.ResumeResponse]:
+        if not request.session_id:
+            raise InvalidArgument("session_id", "must not be empty")
+        session = self.sessions.authorise(request.session_id, request.resume_token)
+        if request.after_seq > len(session.events):
+            raise InvalidArgument("after_seq", f"the session has {len(session.events)} events")
+        async for event in session.follow(request.after_seq):
+            yield gateway_pb2.ResumeResponse(event=event)
+
+    async def CancelSession(  # noqa: N802
+        self, request: gateway_pb2.CancelSessionRequest, context: grpc.aio.ServicerContext
+    ) -> gateway_pb2.CancelSessionResponse:
+        session = self.sessions.get(request.session_id)
+        if session.task is not None and not session.task.done():
+            session.task.cancel()
+            await asyncio.wait([session.task], timeout=5.0)
+        return gateway_pb2.CancelSessionResponse(state=session.state)
+
+    async def SkipStep(  # noqa: N802
+        self, request: gateway_pb2.SkipStepRequest, context: grpc.aio.ServicerContext
+    ) -> gateway_pb2.SkipStepResponse:
+        session = self.sessions.get(request.session_id)
+        run = self.runs.get(session.id)
+        if run is None or session.state != State.SESSION_STATE_RUNNING:
+            raise FailedPrecondition("the session is not running", reason="SESSION_NOT_RUNNING")
+        step = await run.skip(request.step_id)
+        return gateway_pb2.SkipStepResponse(step=step)
+
+    async def GetSession(  # noqa: N802
+        self, request: gateway_pb2.GetSessionRequest, context: grpc.aio.ServicerContext
+    ) -> gateway_pb2.GetSessionResponse:
+        return gateway_pb2.GetSessionResponse(
+            session=self.sessions.get(request.session_id).snapshot()
+        )
+
+    async def DecidePlan(  # noqa: N802
+        self, request: gateway_pb2.DecidePlanRequest, context: grpc.aio.ServicerContext
+    ) -> gateway_pb2.DecidePlanResponse:
+        raise Unimplemented(
+            "plan approval is not available yet", reason="APPROVAL_UNAVAILABLE"
+        )
