@@ -55,8 +55,17 @@ def ask(args: argparse.Namespace) -> int:
 
 
 def ingest(args: argparse.Namespace) -> int:
+    from arbiter.search.v1 import search_pb2, search_pb2_grpc
+
     from arbiter_cli.ingest import run_ingest
 
+    if args.if_empty:
+        with grpc.insecure_channel(args.search) as channel:
+            stub = search_pb2_grpc.SearchServiceStub(channel)
+            info = stub.GetCorpusInfo(search_pb2.GetCorpusInfoRequest(), timeout=30)
+        if info.chunks > 0:
+            print(f"the corpus is already ingested ({info.chunks} chunks); nothing to do")
+            return EXIT_OK
     return run_ingest(args.path, target=args.search)
 
 
@@ -74,6 +83,7 @@ def parser() -> argparse.ArgumentParser:
     a.set_defaults(func=ask)
     i = sub.add_parser("ingest", help="ingest a JSONL corpus (id, title, text, metadata)")
     i.add_argument("path")
+    i.add_argument("--if-empty", action="store_true", help="only when the store is empty")
     i.add_argument("--search", default=os.environ.get("ARBITER_SEARCH", "127.0.0.1:50053"))
     i.set_defaults(func=ingest)
     return p

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# make demo: start the suite, ingest the ObliQA corpus once, ask three questions, stop.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+DATA_DIR=${ARBITER_DATA_DIR:-$(cd .. && pwd)/shared/data/obliqa}
+if [ ! -f "$DATA_DIR/corpus.jsonl" ]; then
+  echo "demo: no corpus at $DATA_DIR/corpus.jsonl (set ARBITER_DATA_DIR)" >&2
+  exit 1
+fi
+
+make -s down >/dev/null 2>&1 || true
+make -s up
+trap 'make -s down' EXIT
+
+echo; echo "== ingest (skipped when the corpus is already in the store)"
+$BIN/arbiter ingest --if-empty "$DATA_DIR/corpus.jsonl"
+
+for question in \
+  "Hello there!" \
+  "What must a firm do when it suspects money laundering?" \
+  "What are the requirements for a Shari'a Supervisory Board's approval of a fund prospectus?"
+do
+  echo; echo "== arbiter ask \"$question\""
+  $BIN/arbiter ask "$question"
+done
