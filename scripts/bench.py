@@ -1,0 +1,134 @@
+"""make bench: greeting and research latency through the CLI and through a gRPC client,
+on the full ObliQA corpus; writes docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import grpc
+from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+
+from arbiter_cli import suite
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("ARBITER_DATA_DIR", REPO.parent / "shared" / "data" / "obliqa"))
+ARBITER = str(Path(sys.executable).with_name("arbiter"))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summary(values: list[float]) -> str:
+    ms = [v * 1000 for v in values]
+    return (
+        f"{statistics.median(ms):.0f} | {percentile(ms, 0.95):.0f} | {percentile(ms, 0.99):.0f}"
+        f" | {len(ms)}"
+    )
+
+
+def via_cli(gateway: str, questions: list[str]) -> list[float]:
+    times = []
+    env = {**os.environ, "ARBITER_GATEWAY": gateway}
+    for q in questions:
+        started = time.perf_counter()
+        done = subprocess.run([ARBITER, "ask", "--json", q], capture_output=True, env=env)
+        times.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            raise SystemExit(f"arbiter ask failed for {q!r}: {done.stderr.decode()}")
+    return times
+
+
+def via_grpc(gateway: str, questions: list[str]) -> tuple[list[float], list[float]]:
+    """Time to the first event and to the final response, one channel reused."""
+    first, final = [], []
+    with grpc.insecure_channel(gateway) as channel:
+        stub = gateway_pb2_grpc.GatewayServiceStub(channel)
+        for q in questions:
+            started = time.perf_counter()
+            for n, response in enumerate(stub.Ask(gateway_pb2.AskRequest(question=q), timeout=60)):
+                if n == 0:
+                    first.append(time.perf_counter() - started)
+                if response.event.HasField("final_response"):
+                    final.append(time.perf_counter() - started)
+    return first, final
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.platform()}, Python {platform.python_version()}"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--asks", type=int, default=100)
+    p.add_argument("--out", default=str(REPO / "docs" / "benchmarks.md"))
+    args = p.parse_args()
+    corpus = DATA_DIR / "corpus.jsonl"
+    store = REPO / ".data" / "bench"
+    store.mkdir(parents=True, exist_ok=True)
+    env = {"SEARCH_MILVUS_URI": str(store / "milvus.db"), "LLM_PROVIDER": "offline"}
+    running = suite.start_all(env=env, log_dir=store / "logs", ephemeral=True)
+    try:
+        search, gateway = running["search"].target, running["gateway"].target
+        started = time.perf_counter()
+        subprocess.run([ARBITER, "ingest", "--if-empty", str(corpus), "--search", search], check=True)
+        ingest_s = time.perf_counter() - started
+        queries = [json.loads(line)["text"] for line in (DATA_DIR / "queries_dev.jsonl").open()]
+        research = queries[: args.asks]
+        greetings = [["Hello!", "Hi there", "Thanks!", "Good morning"][n % 4] for n in range(args.asks)]
+        via_grpc(gateway, research[:5])  # warm up caches and channels
+        rows = {
+            "greeting, `arbiter ask --json` process": via_cli(gateway, greetings),
+            "research, `arbiter ask --json` process": via_cli(gateway, research),
+        }
+        g_first, g_final = via_grpc(gateway, greetings)
+        r_first, r_final = via_grpc(gateway, research)
+        rows["greeting, gRPC client, to final_response"] = g_final
+        rows["research, gRPC client, to first event"] = r_first
+        rows["research, gRPC client, to final_response"] = r_final
+    finally:
+        for r in reversed(list(running.values())):
+            suite.stop(r.process)
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        "Command: `make bench` (`scripts/bench.py`): the five services as separate processes on",
+        "loopback, the offline LLM provider, the full ObliQA corpus (13,012 passages) in Milvus Lite;",
+        f"{args.asks} asks of each kind, research questions are the first {args.asks} ObliQA dev questions",
+        "(each different, so nothing is cached). The CLI rows time the whole `arbiter ask --json`",
+        "process (Python start-up and imports included); the gRPC rows time one client on a reused channel.",
+        "",
+        f"Ingest step of this run: {ingest_s:.1f} s (skipped when the store was already filled).",
+        "",
+        "| what | p50 ms | p95 ms | p99 ms | asks |",
+        "|---|---|---|---|---|",
+        *[f"| {name} | {summary(values)} |" for name, values in rows.items()],
+        "",
+    ]
+    Path(args.out).write_text("\n".join(lines))
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
