@@ -1,0 +1,172 @@
+"""The fast path: greetings, thanks, goodbyes, obvious out-of-scope requests and
+questions too vague to act on are answered by pattern, with no model call at all."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from arbiter.common.v1 import common_pb2
+from arbiter_llm.text import keywords, words
+
+from arbiter_planner.rulebooks import RulebookCatalogue
+
+CAPABILITIES = (
+    "I'm Arbiter, an assistant for the financial regulation of Abu Dhabi Global Market "
+    "(ADGM). Ask me what the rules require (for example, what a firm must do when it "
+    "suspects money laundering), whether a situation you describe complies with them, or "
+    "about the findings data, and I will answer with citations to the rules."
+)
+
+_GREETING = re.compile(
+    r"^(?:(?:hi|hello|hey|hiya|howdy|greetings|yo|salaam|salam|marhaba|ahlan|"
+    r"good (?:morning|afternoon|evening|day))(?: (?:there|all|everyone|arbiter|team|folks))?"
+    r"(?: how are you(?: doing)?(?: today)?)?|how are you(?: doing)?(?: today)?|"
+    r"what'?s up|who are you|what can you do|what do you do|are you there)$"
+)
+_THANKS = re.compile(
+    r"^(?:(?:ok|okay|great|perfect|awesome|brilliant|nice|excellent) )?"
+    r"(?:thanks|thank you|thank u|thx|ty|cheers|many thanks|much appreciated|thanks a lot|"
+    r"thank you very much|thanks so much|thank you so much)"
+    r"(?: (?:again|arbiter|a lot|for (?:the|your) help|very much))?$"
+)
+_GOODBYE = re.compile(
+    r"^(?:(?:ok|okay|thanks|thank you) )?(?:bye|goodbye|good bye|bye bye|see you|see ya|"
+    r"farewell|good night|later|that'?s all|that is all|have a nice day)"
+    r"(?: (?:now|then|arbiter|for now|later|soon))?$"
+)
+_OUT_OF_SCOPE = re.compile(
+    r"\b(?:weather|forecast|raining|sunny|joke|jokes|funny|riddle|recipe|recipes|cook|cooking|"
+    r"bake|baking|ingredients|football|soccer|cricket|basketball|tennis|golf|formula 1|"
+    r"world cup|nba|nfl|sports?|match score|movie|movies|film|song|songs|lyrics|music|"
+    r"celebrity|horoscope|astrology|zodiac|poem|poetry|video game|holiday plans|"
+    r"restaurant|dating)\b"
+)
+# Any of these ties a question to the domain, so it is not dismissed as out of scope.
+_DOMAIN = re.compile(
+    r"\b(?:regulat\w*|rule\w*|complian\w*|comply|firm\w*|licen[cs]\w*|fsra|adgm|aml|fund\w*|"
+    r"client\w*|customer\w*|authori[sz]\w*|breach\w*|sanction\w*|launder\w*|disclos\w*|"
+    r"prudential|capital|insur\w*|market\w*|bank\w*|financ\w*|invest\w*|securit\w*|audit\w*|"
+    r"report\w*|finding\w*|risk\w*|conduct|due diligence|kyc|sponsor\w*|betting|gambling|"
+    r"advertis\w*|promotion\w*)\b"
+)
+_QUESTION_FORM = re.compile(
+    r"^(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|"
+    r"could|should|must|may|might|will|would|shall|define|explain|describe|list|summari[sz]e)\b"
+)
+_VAGUE_WORDS = frozenset(
+    {
+        "rules",
+        "rule",
+        "regulation",
+        "regulations",
+        "help",
+        "question",
+        "questions",
+        "info",
+        "information",
+        "something",
+        "stuff",
+        "thing",
+        "things",
+        "anything",
+        "everything",
+        "more",
+        "details",
+        "detail",
+        "about",
+        "know",
+        "need",
+        "want",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FastAnswer:
+    """A reply the planner gives itself, with no steps."""
+
+    intent: common_pb2.Intent
+    confidence: float
+    answer: str
+    rationale: str
+
+
+THANKS_REPLY = "You're welcome. Ask me another question about ADGM regulation whenever you like."
+IRRELEVANT_REPLY = "Sorry, that is outside what I can help with. " + CAPABILITIES
+UNCLEAR_REPLY = (
+    "Could you tell me a little more about what you would like to know{about}? For "
+    "example, name the obligation, the kind of firm or the situation you have in mind, such "
+    "as: what must a firm do when it suspects money laundering?"
+)
+
+
+def canned_reply(intent: common_pb2.Intent) -> str:
+    """The reply for a question the model (not a pattern) found needs no worker."""
+    if intent == common_pb2.INTENT_IRRELEVANT:
+        return IRRELEVANT_REPLY
+    if intent == common_pb2.INTENT_UNCLEAR:
+        return UNCLEAR_REPLY.format(about="")
+    return f"Hello! {CAPABILITIES}"
+
+
+def _plain(question: str) -> str:
+    """Lower-case words only: `Hello, Arbiter!` -> `hello arbiter`."""
+    text = question.lower().replace("\u2019", "'")
+    text = re.sub(r"[^a-z0-9' ]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class FastPath:
+    """Recognises the questions that need no worker and no model."""
+
+    def __init__(self, rulebooks: RulebookCatalogue) -> None:
+        self.rulebooks = rulebooks
+
+    def answer(self, question: str) -> FastAnswer | None:
+        plain = _plain(question)
+        if _GREETING.match(plain):
+            return FastAnswer(
+                common_pb2.INTENT_CHITCHAT, 0.97, f"Hello! {CAPABILITIES}", "pattern: greeting"
+            )
+        if _THANKS.match(plain):
+            return FastAnswer(
+                common_pb2.INTENT_CHITCHAT,
+                0.97,
+                THANKS_REPLY,
+                "pattern: thanks",
+            )
+        if _GOODBYE.match(plain):
+            return FastAnswer(
+                common_pb2.INTENT_CHITCHAT,
+                0.95,
+                "Goodbye. Come back any time you have a question about ADGM regulation.",
+                "pattern: goodbye",
+            )
+        mentions = self.rulebooks.mentioned(question)
+        topic = _OUT_OF_SCOPE.search(plain)
+        if topic and not mentions and not _DOMAIN.search(plain):
+            return FastAnswer(
+                common_pb2.INTENT_IRRELEVANT,
+                0.9,
+                f"Sorry, that is outside what I can help with: questions about "
+                f"{topic.group()} are not in my remit. {CAPABILITIES}",
+                f"pattern: out of scope ({topic.group()})",
+            )
+        if _vague(plain):
+            about = f" about {', '.join(mentions)}" if mentions else ""
+            return FastAnswer(
+                common_pb2.INTENT_UNCLEAR,
+                0.8,
+                UNCLEAR_REPLY.format(about=about),
+                "pattern: too short or vague to plan",
+            )
+        return None
+
+
+def _vague(plain: str) -> bool:
+    content = [w for w in keywords(plain, ignore=_VAGUE_WORDS) if not w.isdigit()]
+    if not content:
+        return True
+    # One content word is a topic, not a question, unless it is asked as one.
+    return len(content) == 1 and len(words(plain)) <= 3 and not _QUESTION_FORM.match(plain)

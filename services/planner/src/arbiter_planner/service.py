@@ -1,0 +1,65 @@
+"""The PlannerService: validates the request, plans within the caller's deadline."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from arbiter.common.v1 import common_pb2
+from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
+from arbiter_kit.deadline import Deadline
+from arbiter_kit.errors import InvalidArgument
+from arbiter_llm import Usage
+
+from arbiter_planner.planner import Planner
+
+SERVICE_NAME = planner_pb2.DESCRIPTOR.services_by_name["PlannerService"].full_name
+MAX_QUESTION_CHARS = 4000
+MAX_FILTERS = 16
+MAX_FILTER_VALUES = 100
+MAX_VALUE_CHARS = 256
+DEFAULT_BUDGET_SECONDS = 15.0
+"""Time allowed when the caller sets no deadline."""
+_FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
+
+
+def usage_message(usage: Usage) -> common_pb2.Usage:
+    return common_pb2.Usage(
+        llm_calls=usage.llm_calls,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+    )
+
+
+def validate(request: planner_pb2.PlanRequest) -> str:
+    """The question, stripped; raises InvalidArgument naming the bad field."""
+    question = request.question.strip()
+    if not question:
+        raise InvalidArgument("question", "must not be empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InvalidArgument("question", f"must be at most {MAX_QUESTION_CHARS} characters")
+    if len(request.filters) > MAX_FILTERS:
+        raise InvalidArgument("filters", f"at most {MAX_FILTERS} filters")
+    for f in request.filters:
+        if not _FIELD_NAME.match(f.field):
+            raise InvalidArgument("filters", f"bad field name {f.field[:64]!r}")
+        if not 1 <= len(f.any_of) <= MAX_FILTER_VALUES:
+            raise InvalidArgument("filters", f"{f.field}: 1..{MAX_FILTER_VALUES} values needed")
+        if any(len(v) > MAX_VALUE_CHARS for v in f.any_of):
+            raise InvalidArgument("filters", f"{f.field}: values are at most {MAX_VALUE_CHARS}")
+    return question
+
+
+class PlannerServicer(planner_pb2_grpc.PlannerServiceServicer):  # type: ignore[misc]
+    """`arbiter.planner.v1.PlannerService`."""
+
+    def __init__(self, planner: Planner) -> None:
+        self.planner = planner
+
+    async def Plan(
+        self, request: planner_pb2.PlanRequest, context: Any
+    ) -> planner_pb2.PlanResponse:
+        question = validate(request)
+        deadline = Deadline.of_call(context, default=DEFAULT_BUDGET_SECONDS)
+        outcome = await self.planner.plan(question, filters=request.filters, deadline=deadline)
+        return planner_pb2.PlanResponse(plan=outcome.plan, usage=usage_message(outcome.usage))

@@ -1,0 +1,294 @@
+"""The PlannerService over gRPC: the fast path without any model call, plans with the
+right steps and dependencies, rulebook filters, input validation and health."""
+
+from __future__ import annotations
+
+import time
+
+import grpc
+import pytest
+from arbiter.common.v1 import common_pb2
+from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
+from arbiter_kit.errors import error_info
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tests.support.openai_server import OpenAIServer, Reply
+
+Stub = planner_pb2_grpc.PlannerServiceStub
+K = common_pb2
+
+RESEARCH_Q = "What must a firm do when it suspects money laundering?"
+JUDGEMENT_Q = (
+    "A firm onboarded a high-risk customer without enhanced due diligence and filed the "
+    "suspicious activity report 40 days later - is that a breach?"
+)
+FATCA = "FOREIGN ACCOUNT TAX COMPLIANCE REGULATIONS"
+DATA_Q = "How many findings per rulebook in 2024, and what is the trend?"
+
+
+async def plan(stub: Stub, question: str, **kwargs: object) -> planner_pb2.PlanResponse:
+    request = planner_pb2.PlanRequest(question=question, **kwargs)  # type: ignore[arg-type]
+    response: planner_pb2.PlanResponse = await stub.Plan(request, timeout=5)
+    return response
+
+
+def shape(p: common_pb2.Plan) -> list[tuple[str, str, list[str]]]:
+    return [
+        (s.id, common_pb2.StepKind.Name(s.kind).removeprefix("STEP_KIND_"), list(s.depends_on))
+        for s in p.steps
+    ]
+
+
+FAST = [
+    ("Hello!", K.INTENT_CHITCHAT, "greeting"),
+    ("hi there, how are you?", K.INTENT_CHITCHAT, "greeting"),
+    ("Thanks a lot!", K.INTENT_CHITCHAT, "thanks"),
+    ("Thank you", K.INTENT_CHITCHAT, "thanks"),
+    ("ok bye", K.INTENT_CHITCHAT, "goodbye"),
+    ("What's the weather in Abu Dhabi tomorrow?", K.INTENT_IRRELEVANT, "out of scope"),
+    ("Tell me a joke", K.INTENT_IRRELEVANT, "out of scope"),
+    ("Give me a recipe for hummus", K.INTENT_IRRELEVANT, "out of scope"),
+    ("Who won the football match last night?", K.INTENT_IRRELEVANT, "out of scope"),
+    ("help", K.INTENT_UNCLEAR, "vague"),
+    ("AML", K.INTENT_UNCLEAR, "vague"),
+    ("?", K.INTENT_UNCLEAR, "vague"),
+]
+
+
+@pytest.mark.parametrize(("question", "intent", "why"), FAST, ids=[q for q, _, _ in FAST])
+async def test_fast_path_needs_no_model(
+    model_planner: Stub, model: OpenAIServer, question: str, intent: int, why: str
+) -> None:
+    response = await plan(model_planner, question)
+    p = response.plan
+    assert p.intent == intent
+    assert p.strategy == K.EXECUTION_STRATEGY_FAST_PATH
+    assert not p.steps and p.direct_answer
+    assert why in p.rationale or (why == "vague" and "vague" in p.rationale)
+    assert p.confidence >= 0.8
+    assert response.usage.llm_calls == 0
+    assert model.requests == []  # the planner runs the openai provider, yet never called it
+
+
+async def test_fast_path_answers_say_what_arbiter_does(planner: Stub) -> None:
+    greeting = (await plan(planner, "Good morning")).plan
+    assert "ADGM" in greeting.direct_answer
+    vague = (await plan(planner, "AML")).plan
+    assert "about AML" in vague.direct_answer and "?" in vague.direct_answer
+    weather = (await plan(planner, "Will it rain this weekend? What's the forecast")).plan
+    assert weather.intent == K.INTENT_IRRELEVANT and "outside" in weather.direct_answer
+
+
+async def test_domain_words_keep_a_question_off_the_fast_path(planner: Stub) -> None:
+    p = (await plan(planner, "What are the rules on sports sponsorship by fund managers?")).plan
+    assert p.intent == K.INTENT_RESEARCH and p.steps
+
+
+async def test_research_plan(planner: Stub) -> None:
+    response = await plan(planner, RESEARCH_Q)
+    p = response.plan
+    assert p.intent == K.INTENT_RESEARCH
+    assert p.strategy == K.EXECUTION_STRATEGY_DAG
+    assert shape(p) == [("s1", "RESEARCH", []), ("s2", "SYNTHESIZE", ["s1"])]
+    assert p.steps[0].task == RESEARCH_Q and p.steps[1].task == RESEARCH_Q
+    assert all(s.description and s.status == K.STEP_STATUS_PENDING for s in p.steps)
+    assert list(p.sub_queries) == [RESEARCH_Q]
+    assert 0.5 <= p.confidence <= 1 and p.estimated_seconds > 0
+    assert "offline rules" in p.rationale and not p.direct_answer
+    assert response.usage.llm_calls == 0
+
+
+async def test_judgement_plan(planner: Stub) -> None:
+    p = (await plan(planner, JUDGEMENT_Q)).plan
+    assert p.intent == K.INTENT_JUDGEMENT and p.confidence >= 0.8
+    assert shape(p) == [
+        ("s1", "RESEARCH", []),
+        ("s2", "JUDGE", ["s1"]),
+        ("s3", "SYNTHESIZE", ["s1", "s2"]),
+    ]
+    assert "breach" in p.rationale
+    assert p.estimated_seconds > (await plan(planner, RESEARCH_Q)).plan.estimated_seconds
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        DATA_Q,
+        "Show a chart of the number of findings per year since 2019",
+        "What is the average number of AML findings per firm in 2023?",
+    ],
+)
+async def test_data_analysis_plan(planner: Stub, question: str) -> None:
+    p = (await plan(planner, question)).plan
+    assert p.intent == K.INTENT_DATA_ANALYSIS
+    assert shape(p) == [("s1", "ANALYZE_DATA", []), ("s2", "SYNTHESIZE", ["s1"])]
+    assert p.steps[0].task == question
+
+
+async def test_how_many_about_a_rule_is_research(planner: Stub) -> None:
+    question = "How many days does a firm have to file a suspicious activity report?"
+    assert (await plan(planner, question)).plan.intent == K.INTENT_RESEARCH
+
+
+async def test_compound_question_is_decomposed(planner: Stub) -> None:
+    question = (
+        "What customer due diligence does AML require for politically exposed persons? "
+        "What are the record-keeping obligations for client money under COBS?"
+    )
+    p = (await plan(planner, question)).plan
+    assert p.intent == K.INTENT_COMPOUND
+    assert list(p.sub_queries) == [
+        "What customer due diligence does AML require for politically exposed persons?",
+        "What are the record-keeping obligations for client money under COBS?",
+    ]
+    assert shape(p) == [
+        ("s1", "RESEARCH", []),
+        ("s2", "RESEARCH", []),
+        ("s3", "SYNTHESIZE", ["s1", "s2"]),
+    ]
+    assert [s.task for s in p.steps[:2]] == list(p.sub_queries)
+    assert p.steps[2].task == question
+
+
+async def test_compound_question_mixing_kinds(planner: Stub) -> None:
+    question = (
+        "What are the capital requirements for category 1 firms under PRU, and how many "
+        "findings about capital adequacy were recorded in 2023?"
+    )
+    p = (await plan(planner, question)).plan
+    assert p.intent == K.INTENT_COMPOUND and len(p.sub_queries) == 2
+    assert shape(p) == [
+        ("s1", "RESEARCH", []),
+        ("s2", "ANALYZE_DATA", []),
+        ("s3", "SYNTHESIZE", ["s1", "s2"]),
+    ]
+    # independent chains run concurrently: the estimate is the longest chain, not the sum
+    assert p.estimated_seconds < 2.5 + 4.0 + 3.0
+
+
+@pytest.mark.parametrize(
+    ("question", "rulebooks"),
+    [
+        ("What does COBS say about client classification?", ["COBS"]),
+        ("Compare the AML and GEN rules on senior management responsibility", ["AML", "GEN"]),
+        ("What does the Conduct of Business Rulebook require for suitability?", ["COBS"]),
+        ("Which fees are payable under the FEES rules for a FUNDS application?", ["FEES", "FUNDS"]),
+        ("What is a prospectus under the FSMR?", ["FSMR"]),
+        ("What are the reporting duties under FATCA?", [FATCA]),
+    ],
+)
+async def test_rulebooks_named_become_a_filter(
+    planner: Stub, question: str, rulebooks: list[str]
+) -> None:
+    p = (await plan(planner, question)).plan
+    assert [(f.field, list(f.any_of)) for f in p.filters] == [("rulebook", rulebooks)]
+    assert "rulebooks named" in p.rationale
+
+
+async def test_common_words_are_not_rulebooks(planner: Stub) -> None:
+    p = (await plan(planner, "What fees may a fund manager charge to funds it manages?")).plan
+    assert list(p.filters) == []
+
+
+async def test_caller_filters_are_kept(planner: Stub) -> None:
+    theirs = common_pb2.MetadataFilter(field="document_id", any_of=["1"])
+    p = (await plan(planner, "What does AML say about sanctions?", filters=[theirs])).plan
+    assert [(f.field, list(f.any_of)) for f in p.filters] == [
+        ("document_id", ["1"]),
+        ("rulebook", ["AML"]),
+    ]
+    own = common_pb2.MetadataFilter(field="rulebook", any_of=["GEN"])
+    p = (await plan(planner, "What does AML say about sanctions?", filters=[own])).plan
+    assert [(f.field, list(f.any_of)) for f in p.filters] == [("rulebook", ["GEN"])]
+    greeting = (await plan(planner, "hello", filters=[own])).plan
+    assert list(greeting.filters) == [own]
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 4001])
+async def test_bad_question_is_invalid_argument(planner: Stub, question: str) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await plan(planner, question)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    info = error_info(caught.value)
+    assert info is not None and info.metadata["field"] == "question"
+    assert "question" in (caught.value.details() or "")
+
+
+async def test_longest_question_is_accepted(planner: Stub) -> None:
+    question = "  " + ("What must a firm report? " * 200)[:3999] + "?  "
+    assert len(question.strip()) == 4000
+    assert (await plan(planner, question)).plan.steps
+
+
+async def test_bad_filter_is_invalid_argument(planner: Stub) -> None:
+    bad = common_pb2.MetadataFilter(field="rulebook; drop", any_of=["AML"])
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await plan(planner, RESEARCH_Q, filters=[bad])
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    info = error_info(caught.value)
+    assert info is not None and info.metadata["field"] == "filters"
+
+
+async def test_health_is_serving(offline_channel: grpc.aio.Channel) -> None:
+    health = health_pb2_grpc.HealthStub(offline_channel)
+    for service in ("", "arbiter.planner.v1.PlannerService"):
+        reply = await health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
+        assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_model_classification_is_used(model_planner: Stub, model: OpenAIServer) -> None:
+    model.script(
+        Reply.json(
+            {
+                "intent": "JUDGEMENT",
+                "confidence": 0.73,
+                "sub_queries": [{"query": RESEARCH_Q, "intent": "JUDGEMENT"}],
+                "reason": "asks about a situation",
+            }
+        )
+    )
+    response = await plan(model_planner, RESEARCH_Q)
+    p = response.plan
+    assert p.intent == K.INTENT_JUDGEMENT and p.confidence == pytest.approx(0.73)
+    assert [k for _, k, _ in shape(p)] == ["RESEARCH", "JUDGE", "SYNTHESIZE"]
+    assert p.rationale.startswith("model: asks about a situation")
+    assert response.usage.llm_calls == 1 and response.usage.prompt_tokens > 0
+    (request,) = model.chat_requests()
+    assert f"<question>\n{RESEARCH_Q}\n</question>" in request.messages[1]["content"]
+
+
+async def test_invalid_model_classification_falls_back(
+    model_planner: Stub, model: OpenAIServer
+) -> None:
+    model.script(
+        Reply.json({"intent": "COMPOUND", "confidence": 0.9, "sub_queries": [], "reason": ""})
+    )
+    response = await plan(model_planner, JUDGEMENT_Q)
+    p = response.plan
+    assert p.intent == K.INTENT_JUDGEMENT  # the offline rules' verdict
+    assert "model answer rejected" in p.rationale
+    assert response.usage.llm_calls == 1
+
+
+async def test_model_may_send_a_question_to_the_fast_path(
+    model_planner: Stub, model: OpenAIServer
+) -> None:
+    model.script(
+        Reply.json({"intent": "IRRELEVANT", "confidence": 0.8, "sub_queries": [], "reason": "x"})
+    )
+    p = (await plan(model_planner, "Which stocks will go up next year in the world?")).plan
+    assert p.intent == K.INTENT_IRRELEVANT and not p.steps and p.direct_answer
+    assert p.strategy == K.EXECUTION_STRATEGY_FAST_PATH
+
+
+async def test_slow_model_leaves_time_for_the_rules(
+    model_planner: Stub, model: OpenAIServer
+) -> None:
+    model.script(Reply(content="{}", delay=3.0))
+    started = time.monotonic()
+    request = planner_pb2.PlanRequest(question=RESEARCH_Q)
+    response = await model_planner.Plan(request, timeout=1.0)
+    assert time.monotonic() - started < 1.0
+    assert response.plan.intent == K.INTENT_RESEARCH
+    assert "timeout" in response.plan.rationale
+    assert len(model.chat_requests()) == 1
