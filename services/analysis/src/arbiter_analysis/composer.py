@@ -1,0 +1,228 @@
+"""The `analysis.synthesize` step. Offline, the AnswerComposer writes an extractive
+answer: the passage sentences that best match the question's keywords, each cited,
+then what could not be covered; it says plainly when no passage supports an answer.
+With a model, the streamed text must cite only passages it was given."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from arbiter.common.v1 import common_pb2
+from arbiter_llm import JSON, Document, Task, TaskInput
+from arbiter_llm.text import sentence_spans, stems, words
+
+from arbiter_analysis.citations import markers, out_of_range
+
+MAX_SENTENCES = 5
+"""Sentences an extractive answer quotes (one per passage at most)."""
+MIN_SENTENCE_WORDS = 5
+"""Shorter passage sentences are headings ("Jurisdiction"), not answers."""
+RELATIVE_FLOOR = 0.5
+"""A sentence scoring under this share of the best one is left out."""
+NO_VERDICT = "(none)"
+NO_MISSING = "(nothing)"
+
+# Words that say what kind of question it is rather than what it is about.
+QUESTION_WORDS = frozenset(
+    {
+        "must",
+        "shall",
+        "should",
+        "required",
+        "require",
+        "requires",
+        "requirement",
+        "requirements",
+        "rule",
+        "rules",
+        "regulation",
+        "regulations",
+        "explain",
+        "describe",
+        "list",
+        "according",
+        "apply",
+        "applies",
+        "under",
+        "adgm",
+        "need",
+        "needs",
+        "provide",
+        "detail",
+        "details",
+        "detailed",
+        "specific",
+        "regarding",
+        "concerning",
+        "example",
+        "examples",
+        "mean",
+        "means",
+        "kind",
+        "kinds",
+        "type",
+        "types",
+    }
+)
+NO_PASSAGES = "No passages were found for this question, so I cannot answer it from the rules."
+NO_SUPPORT = (
+    "None of the passages I was given answers this question, so I cannot answer it from the rules."
+)
+# What a list item trails off with: "...; or", "...; and", a full stop.
+_TRAILING = re.compile(r"(?:[\s.;:,]+(?:or|and))?[\s.;:,]*$")
+_MISSING = re.compile(r"^(?P<what>.+?)\s+(?P<verb>failed|was skipped)(?::\s*(?P<why>.*))?$")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    document: Document
+    sentence: str
+    score: float
+
+
+def question_stems(question: str) -> set[str]:
+    return stems(question, ignore=QUESTION_WORDS)
+
+
+def missing_sentence(item: str) -> str:
+    """`the compliance judgement (s2: ...) failed: UNAVAILABLE` ->
+    `I could not include the compliance judgement (s2: ...), because it failed: ...`."""
+    item = item.strip().rstrip(".")
+    match = _MISSING.match(item)
+    if match is None:
+        return f"I could not include {item}."
+    why = f": {match.group('why')}" if match.group("why") else ""
+    return f"I could not include {match.group('what')}, because it {match.group('verb')}{why}."
+
+
+def verdict_sentence(verdict: str) -> str:
+    return f"The compliance judgement found: {verdict.strip().rstrip('.')}."
+
+
+class AnswerComposer:
+    """The offline rules of `analysis.synthesize`: an extractive, cited answer."""
+
+    def __call__(self, data: TaskInput) -> JSON:
+        lines: list[str] = []
+        verdict = data.values.get("verdict", NO_VERDICT).strip()
+        if verdict and verdict != NO_VERDICT:
+            lines.append(verdict_sentence(verdict))
+        chosen = self.choose(data.values["question"], data.documents)
+        for c in chosen:
+            sentence = _TRAILING.sub("", c.sentence)
+            label = f"{c.document.reference}: " if c.document.reference else ""
+            lines.append(f"{label}{sentence} [{c.document.index}].")
+        if not chosen:
+            lines.append(NO_SUPPORT if data.documents else NO_PASSAGES)
+        lines += [missing_sentence(m) for m in missing_items(data)]
+        answer = "\n".join(lines)
+        return {"answer": answer, "cited": sorted(set(markers(answer)))}
+
+    def choose(self, question: str, documents: Sequence[Document]) -> list[_Candidate]:
+        """The best sentence of each passage, best passages first, at most MAX_SENTENCES,
+        returned in passage order so the citations read [1], [2], ..."""
+        wanted = question_stems(question)
+        if not wanted:
+            return []
+        pool: list[tuple[Document, str, set[str]]] = []
+        for doc in documents:
+            for a, b in sentence_spans(doc.text):
+                sentence = doc.text[a:b]
+                if len(words(sentence)) >= MIN_SENTENCE_WORDS:
+                    pool.append((doc, sentence, stems(sentence)))
+        if not pool:
+            return []
+        weight = {
+            s: 1.0 + math.log((len(pool) + 1) / (1 + sum(s in have for _, _, have in pool)))
+            for s in wanted
+        }
+        best_per_doc: dict[int, _Candidate] = {}
+        for doc, sentence, have in pool:
+            matched = wanted & have
+            if not matched:
+                continue
+            score = sum(weight[s] for s in matched)
+            known = best_per_doc.get(doc.index)
+            if known is None or score > known.score:
+                best_per_doc[doc.index] = _Candidate(doc, sentence, score)
+        if not best_per_doc:
+            return []
+        top = max(c.score for c in best_per_doc.values())
+        # One matched word out of many is chance, not support.
+        needed = min(2, len(wanted))
+        ranked = [
+            c
+            for c in sorted(best_per_doc.values(), key=lambda c: (-c.score, c.document.index))
+            if c.score >= RELATIVE_FLOOR * top and len(wanted & stems(c.sentence)) >= needed
+        ][:MAX_SENTENCES]
+        return sorted(ranked, key=lambda c: c.document.index)
+
+
+def missing_items(data: TaskInput) -> list[str]:
+    raw = data.values.get("missing", NO_MISSING)
+    if raw.strip() == NO_MISSING:
+        return []
+    return [line[2:].strip() for line in raw.splitlines() if line.startswith("- ")]
+
+
+def parse_answer(text: str, data: TaskInput) -> JSON:
+    """What a model's streamed text stands for: the text and the passages it cites."""
+    del data
+    return {"answer": text, "cited": sorted(set(markers(text)))}
+
+
+def check_answer(output: JSON, data: TaskInput) -> list[str]:
+    """Every [n] must name a passage that was given."""
+    bad = out_of_range(str(output["answer"]), len(data.documents))
+    if not bad:
+        return []
+    given = f"1..{len(data.documents)}" if data.documents else "none"
+    return [f"cites {', '.join(f'[{n}]' for n in bad)} but the passages are {given}"]
+
+
+def synthesis_input(
+    question: str,
+    passages: Sequence[common_pb2.Passage],
+    missing: Sequence[str],
+    verdict: common_pb2.Verdict | None,
+) -> TaskInput:
+    """The task input for one Synthesize call: passages become numbered documents."""
+    documents = tuple(
+        Document(
+            index=n,
+            text=p.text,
+            title=p.title,
+            reference=f"{p.rulebook} {p.passage_ref}".strip(),
+        )
+        for n, p in enumerate(passages, start=1)
+    )
+    verdict_text = NO_VERDICT
+    if verdict is not None and verdict.disposition != common_pb2.DISPOSITION_UNSPECIFIED:
+        name = common_pb2.Disposition.Name(verdict.disposition).removeprefix("DISPOSITION_")
+        verdict_text = name.replace("_", " ").lower()
+        if verdict.summary:
+            verdict_text += f" - {verdict.summary}"
+    return TaskInput(
+        values={
+            "question": question,
+            "missing": "\n".join(f"- {m}" for m in missing) if missing else NO_MISSING,
+            "verdict": verdict_text,
+        },
+        documents=documents,
+    )
+
+
+def synthesis_task() -> Task:
+    return Task.load(
+        "analysis.synthesize",
+        package=__package__,
+        stem="synthesize",
+        offline=AnswerComposer(),
+        check=check_answer,
+        parse_text=parse_answer,
+        text_field="answer",
+        max_tokens=900,
+    )

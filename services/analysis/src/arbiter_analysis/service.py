@@ -1,0 +1,89 @@
+"""The AnalysisService: Synthesize streams a cited answer (progress, deltas, one
+result); AnalyzeData answers UNIMPLEMENTED until the Text2SQL issue."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from arbiter.analysis.v1 import analysis_pb2, analysis_pb2_grpc
+from arbiter.common.v1 import common_pb2
+from arbiter_kit.deadline import Deadline
+from arbiter_kit.errors import InvalidArgument, Unimplemented
+
+from arbiter_analysis.synthesis import Synthesis, SynthesisEvent
+
+SERVICE_NAME = analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name
+MAX_QUESTION_CHARS = 4000
+MAX_PASSAGES = 50
+MAX_PASSAGE_CHARS = 200_000
+MAX_MISSING = 20
+MAX_MISSING_CHARS = 2000
+MAX_VERDICT_CHARS = 8000
+DEFAULT_BUDGET_SECONDS = 60.0
+"""Time allowed when the caller sets no deadline."""
+DATA_ANALYSIS_LATER = (
+    "data analysis (Text2SQL over the findings database) arrives with the Text2SQL issue; "
+    "no data was queried"
+)
+
+
+def validate(request: analysis_pb2.SynthesizeRequest) -> str:
+    """The question, stripped; raises InvalidArgument naming the bad field."""
+    question = request.question.strip()
+    if not question:
+        raise InvalidArgument("question", "must not be empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InvalidArgument("question", f"must be at most {MAX_QUESTION_CHARS} characters")
+    if len(request.passages) > MAX_PASSAGES:
+        raise InvalidArgument("passages", f"at most {MAX_PASSAGES} passages")
+    for n, passage in enumerate(request.passages, start=1):
+        if len(passage.text) > MAX_PASSAGE_CHARS:
+            raise InvalidArgument(
+                "passages", f"passage {n} is longer than {MAX_PASSAGE_CHARS} characters"
+            )
+    if len(request.missing) > MAX_MISSING or any(
+        len(m) > MAX_MISSING_CHARS for m in request.missing
+    ):
+        raise InvalidArgument(
+            "missing", f"at most {MAX_MISSING} items of {MAX_MISSING_CHARS} characters"
+        )
+    if len(request.verdict.summary) > MAX_VERDICT_CHARS:
+        raise InvalidArgument("verdict", f"summary is at most {MAX_VERDICT_CHARS} characters")
+    return question
+
+
+def _message(event: SynthesisEvent) -> analysis_pb2.SynthesizeResponse:
+    if isinstance(event, common_pb2.Progress):
+        return analysis_pb2.SynthesizeResponse(progress=event)
+    if isinstance(event, str):
+        return analysis_pb2.SynthesizeResponse(delta=event)
+    return analysis_pb2.SynthesizeResponse(result=event)
+
+
+class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):  # type: ignore[misc]
+    """`arbiter.analysis.v1.AnalysisService`."""
+
+    def __init__(self, synthesis: Synthesis) -> None:
+        self.synthesis = synthesis
+
+    async def Synthesize(
+        self, request: analysis_pb2.SynthesizeRequest, context: Any
+    ) -> AsyncIterator[analysis_pb2.SynthesizeResponse]:
+        question = validate(request)
+        deadline = Deadline.of_call(context, default=DEFAULT_BUDGET_SECONDS)
+        verdict = request.verdict if request.HasField("verdict") else None
+        async for event in self.synthesis.run(
+            question,
+            passages=list(request.passages),
+            missing=list(request.missing),
+            verdict=verdict,
+            deadline=deadline,
+        ):
+            yield _message(event)
+
+    async def AnalyzeData(
+        self, request: analysis_pb2.AnalyzeDataRequest, context: Any
+    ) -> AsyncIterator[analysis_pb2.AnalyzeDataResponse]:
+        raise Unimplemented(DATA_ANALYSIS_LATER, reason="NOT_YET_IMPLEMENTED")
+        yield  # an async generator, like every server-streaming handler

@@ -1,0 +1,117 @@
+"""The synthesis flow: compose (streamed), reflect, cite. It yields progress, answer
+fragments whose concatenation is the final answer, and exactly one result."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+
+from arbiter.analysis.v1 import analysis_pb2
+from arbiter.common.v1 import common_pb2
+from arbiter_kit.deadline import Deadline
+from arbiter_kit.errors import DeadlineExceeded
+from arbiter_llm import (
+    LLM,
+    Completed,
+    Fragment,
+    Outcome,
+    StreamEvent,
+    Task,
+    TaskInput,
+    TaskResult,
+    Usage,
+)
+from arbiter_llm.text import segments
+
+from arbiter_analysis.citations import CitationBuilder
+from arbiter_analysis.composer import synthesis_input, synthesis_task
+from arbiter_analysis.reflection import AnswerReflector
+
+SynthesisEvent = common_pb2.Progress | str | analysis_pb2.SynthesisResult
+MODEL_RESERVE_SECONDS = 0.5
+"""Time kept back from the model for the offline rules, reflection and the reply."""
+
+
+def usage_message(usage: Usage) -> common_pb2.Usage:
+    return common_pb2.Usage(
+        llm_calls=usage.llm_calls,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+    )
+
+
+class Synthesis:
+    """Writes grounded answers with numbered citations."""
+
+    def __init__(self, llm: LLM) -> None:
+        self.llm = llm
+        self.task: Task = synthesis_task()
+        self.reflector = AnswerReflector()
+        self.citations = CitationBuilder()
+
+    async def run(
+        self,
+        question: str,
+        *,
+        passages: Sequence[common_pb2.Passage],
+        missing: Sequence[str],
+        verdict: common_pb2.Verdict | None,
+        deadline: Deadline,
+    ) -> AsyncIterator[SynthesisEvent]:
+        data = synthesis_input(question, passages, missing, verdict)
+        source = "a model" if self.llm.name == "openai" else "extractive rules"
+        yield common_pb2.Progress(
+            stage="compose", message=f"writing from {len(passages)} passages with {source}"
+        )
+        answer = ""
+        result: TaskResult | None = None
+        async for event in self._compose(data, deadline):
+            if isinstance(event, Fragment):
+                answer += event.text
+                yield event.text
+            else:
+                result = event.result
+        assert result is not None  # every stream ends with Completed
+        yield common_pb2.Progress(stage="reflect", message=_compose_note(result))
+        checked = self.reflector.reflect(
+            question=question, answer=answer, passages=len(passages), missing=missing
+        )
+        if checked.addendum:
+            for piece in segments(("\n\n" if answer else "") + checked.addendum):
+                answer += piece
+                yield piece
+        yield analysis_pb2.SynthesisResult(
+            answer=answer,
+            citations=self.citations.build(answer, passages),
+            reflection=checked.reflection,
+            usage=usage_message(result.usage),
+        )
+
+    async def _compose(self, data: TaskInput, deadline: Deadline) -> AsyncIterator[StreamEvent]:
+        try:
+            async for event in self.llm.stream(
+                self.task, data, deadline=Deadline(deadline.at - MODEL_RESERVE_SECONDS)
+            ):
+                yield event
+        except DeadlineExceeded:
+            if deadline.expired():
+                raise
+            # Too little time for a model: the rules still answer.
+            output = self.task.run_offline(data)
+            for piece in segments(str(output["answer"])):
+                yield Fragment(piece)
+            yield Completed(
+                TaskResult(
+                    output=output,
+                    outcome=Outcome.FALLBACK,
+                    problems=("too little time left to ask the model",),
+                )
+            )
+
+
+def _compose_note(result: TaskResult) -> str:
+    if result.outcome is Outcome.OK:
+        return "checking the model's answer: citations and coverage"
+    if result.outcome is Outcome.OFFLINE:
+        return "checking the extractive answer: citations and coverage"
+    why = result.problems[0] if result.problems else "unusable output"
+    return f"model answer not used ({why}); checking the extractive answer"

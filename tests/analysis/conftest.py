@@ -1,0 +1,111 @@
+"""Analysis fixtures: the AnalysisService on a real `grpc.aio` server (127.0.0.1:0) with
+the offline provider, and with the OpenAI-compatible provider against the local test
+server; a few passages written for these tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import grpc
+import pytest
+from arbiter.analysis.v1 import analysis_pb2_grpc
+from arbiter.common.v1 import common_pb2
+from arbiter_analysis.__main__ import build_server
+from arbiter_kit.config import ServerConfig
+from arbiter_llm import LLM, LLMConfig, OfflineLLM, OpenAICompatibleLLM
+
+from tests.support.openai_server import OpenAIServer
+
+# Written for these tests in the style of the ADGM rulebooks (not copied from them).
+PASSAGES = [
+    common_pb2.Passage(
+        id="c1",
+        source_id="p-aml-1",
+        passage_ref="14.2.1",
+        document_id="1",
+        rulebook="AML",
+        title="AML 14.2.1",
+        text=(
+            "A Relevant Person must promptly report to the FIU any suspicion that a "
+            "customer is engaged in money laundering. The report must be made by the MLRO "
+            "in the form the FIU prescribes."
+        ),
+        score=3.2,
+    ),
+    common_pb2.Passage(
+        id="c2",
+        source_id="p-gen-1",
+        passage_ref="3.3.1",
+        document_id="7",
+        rulebook="GEN",
+        title="GEN 3.3.1",
+        text="An Authorised Person must keep its office premises open during business hours.",
+        score=1.1,
+    ),
+    common_pb2.Passage(
+        id="c3",
+        source_id="p-aml-2",
+        passage_ref="14.3.2",
+        document_id="1",
+        rulebook="AML",
+        title="AML 14.3.2",
+        text=(
+            "Introduction\nWhere a Relevant Person suspects money laundering, it must not "
+            "tip off the customer about the report. Staff must be trained to recognise "
+            "suspicious transactions and money laundering."
+        ),
+        score=2.5,
+    ),
+]
+QUESTION = "What must a firm do when it suspects money laundering by a customer?"
+
+
+async def _serve(llm: LLM) -> AsyncIterator[grpc.aio.Channel]:
+    server = build_server(ServerConfig(host="127.0.0.1", port=0, metrics_port=None), llm)
+    port = await server.start()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        yield channel
+    finally:
+        await channel.close()
+        await server.stop(0)
+        await llm.aclose()
+
+
+@pytest.fixture(scope="module")
+def model_server() -> Iterator[OpenAIServer]:
+    with OpenAIServer() as server:
+        yield server
+
+
+@pytest.fixture
+def model(model_server: OpenAIServer) -> Iterator[OpenAIServer]:
+    model_server.reset()
+    yield model_server
+    model_server.reset()
+
+
+@pytest.fixture(scope="module")
+async def offline_channel() -> AsyncIterator[grpc.aio.Channel]:
+    async for channel in _serve(OfflineLLM()):
+        yield channel
+
+
+@pytest.fixture(scope="module")
+async def openai_channel(model_server: OpenAIServer) -> AsyncIterator[grpc.aio.Channel]:
+    config = LLMConfig(provider="openai", base_url=model_server.base_url, max_retries=0)
+    async for channel in _serve(OpenAICompatibleLLM(config)):
+        yield channel
+
+
+@pytest.fixture
+def analysis(offline_channel: grpc.aio.Channel) -> analysis_pb2_grpc.AnalysisServiceStub:
+    return analysis_pb2_grpc.AnalysisServiceStub(offline_channel)
+
+
+@pytest.fixture
+def model_analysis(
+    openai_channel: grpc.aio.Channel, model: OpenAIServer
+) -> analysis_pb2_grpc.AnalysisServiceStub:
+    del model  # requested for its reset
+    return analysis_pb2_grpc.AnalysisServiceStub(openai_channel)

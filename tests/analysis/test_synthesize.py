@@ -1,0 +1,277 @@
+"""Synthesize over gRPC: the stream's shape, numbered citations with verbatim quotes,
+honest answers without support, missing items, reflection, and the model path with its
+fallbacks; AnalyzeData's UNIMPLEMENTED; input limits; health."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import grpc
+import pytest
+from arbiter.analysis.v1 import analysis_pb2, analysis_pb2_grpc
+from arbiter.common.v1 import common_pb2
+from arbiter_analysis.citations import markers
+from arbiter_analysis.composer import synthesis_input, synthesis_task
+from arbiter_kit.errors import error_info
+from arbiter_llm.openai_compatible import CONTINUATION_NOTE
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tests.analysis.conftest import PASSAGES, QUESTION
+from tests.support.openai_server import OpenAIServer, Reply
+
+Stub = analysis_pb2_grpc.AnalysisServiceStub
+
+
+@dataclass
+class Drained:
+    kinds: list[str] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    deltas: list[str] = field(default_factory=list)
+    results: list[analysis_pb2.SynthesisResult] = field(default_factory=list)
+
+    @property
+    def result(self) -> analysis_pb2.SynthesisResult:
+        assert len(self.results) == 1
+        return self.results[0]
+
+
+async def synthesize(stub: Stub, question: str = QUESTION, **kwargs: object) -> Drained:
+    request = analysis_pb2.SynthesizeRequest(question=question, **kwargs)  # type: ignore[arg-type]
+    out = Drained()
+    async for message in stub.Synthesize(request, timeout=10):
+        kind = message.WhichOneof("kind")
+        out.kinds.append(kind)
+        if kind == "progress":
+            out.stages.append(message.progress.stage)
+            out.messages.append(message.progress.message)
+        elif kind == "delta":
+            out.deltas.append(message.delta)
+        else:
+            out.results.append(message.result)
+    return out
+
+
+def assert_well_cited(result: analysis_pb2.SynthesisResult, passages: list[common_pb2.Passage]):
+    cited = sorted(set(markers(result.answer)))
+    assert [c.index for c in result.citations] == cited
+    for citation in result.citations:
+        passage = passages[citation.index - 1]
+        assert citation.quote and citation.quote in passage.text
+        assert citation.source_id == passage.source_id
+        assert (citation.rulebook, citation.passage_ref) == (passage.rulebook, passage.passage_ref)
+        assert citation.title == passage.title
+
+
+async def test_stream_is_progress_then_deltas_then_one_result(analysis: Stub) -> None:
+    out = await synthesize(analysis, passages=PASSAGES)
+    assert out.kinds[0] == "progress" and out.stages[0] == "compose"
+    assert out.kinds[-1] == "result" and out.kinds.count("result") == 1
+    assert "reflect" in out.stages
+    first_delta = out.kinds.index("delta")
+    assert out.kinds.index("progress") < first_delta
+    assert len(out.deltas) >= 3
+    assert "".join(out.deltas) == out.result.answer
+
+
+async def test_answer_cites_the_supporting_passages(analysis: Stub) -> None:
+    result = (await synthesize(analysis, passages=PASSAGES)).result
+    assert [c.index for c in result.citations] == [1, 3]  # the GEN passage is off topic
+    assert_well_cited(result, PASSAGES)
+    first, second = result.citations
+    assert first.quote.startswith("A Relevant Person must promptly report")
+    assert second.quote.startswith("Where a Relevant Person suspects money laundering")
+    assert "[1]" in result.answer and "[3]" in result.answer and "[2]" not in result.answer
+    assert result.reflection.outcome == common_pb2.REFLECTION_OUTCOME_ACCEPTED
+    assert result.reflection.rounds == 1 and "cite a passage" in result.reflection.notes
+    assert result.usage.llm_calls == 0
+
+
+async def test_no_passages_gives_an_honest_answer(analysis: Stub) -> None:
+    out = await synthesize(analysis)
+    result = out.result
+    assert "No passages were found" in result.answer and "cannot answer" in result.answer
+    assert list(result.citations) == [] and markers(result.answer) == []
+    assert "".join(out.deltas) == result.answer
+
+
+async def test_unrelated_passages_support_no_answer(analysis: Stub) -> None:
+    result = (await synthesize(analysis, passages=[PASSAGES[1]])).result
+    assert result.answer.startswith("None of the passages I was given answers this question")
+    assert list(result.citations) == []
+
+
+async def test_missing_items_are_mentioned(analysis: Stub) -> None:
+    missing = [
+        "the compliance judgement (s2: judge the situation) failed: audit is unavailable",
+        "the data analysis (s3: count findings) was skipped: skipped by the caller",
+    ]
+    out = await synthesize(analysis, passages=PASSAGES, missing=missing)
+    answer = out.result.answer
+    assert (
+        "I could not include the compliance judgement (s2: judge the situation), because it "
+        "failed: audit is unavailable." in answer
+    )
+    assert "I could not include the data analysis (s3: count findings), because it was skipped" in (
+        answer
+    )
+    assert "mentions all 2 missing item(s)" in out.result.reflection.notes
+    assert_well_cited(out.result, PASSAGES)
+
+
+async def test_a_verdict_is_explained(analysis: Stub) -> None:
+    verdict = common_pb2.Verdict(
+        disposition=common_pb2.DISPOSITION_BREACH, summary="the report was filed late"
+    )
+    result = (await synthesize(analysis, passages=PASSAGES, verdict=verdict)).result
+    assert result.answer.startswith("The compliance judgement found: breach - the report")
+    assert_well_cited(result, PASSAGES)
+
+
+async def test_long_passages_are_quoted_verbatim(analysis: Stub) -> None:
+    filler = "Unrelated administrative text about office hours. " * 3000
+    long = common_pb2.Passage(
+        id="long",
+        source_id="p-long",
+        rulebook="AML",
+        text=filler + "A firm that suspects money laundering by a customer must report it.",
+    )
+    assert len(long.text) > 150_000
+    result = (await synthesize(analysis, passages=[long])).result
+    assert [c.index for c in result.citations] == [1]
+    assert result.citations[0].quote == (
+        "A firm that suspects money laundering by a customer must report it."
+    )
+
+
+def test_offline_output_satisfies_the_task_contract() -> None:
+    task = synthesis_task()
+    for passages in (PASSAGES, [], [PASSAGES[1]]):
+        data = synthesis_input(QUESTION, passages, ["x failed: y"], None)
+        assert task.problems(task.run_offline(data), data) == []
+
+
+async def test_model_answer_is_streamed_and_cited(
+    model_analysis: Stub, model: OpenAIServer
+) -> None:
+    model.script(
+        Reply.stream(
+            "When a firm suspects money laundering it must report ",
+            "the suspicion to the FIU promptly [1]. ",
+            "It must not tip off the customer [3].",
+        )
+    )
+    out = await synthesize(model_analysis, passages=PASSAGES)
+    result = out.result
+    assert result.answer.startswith(
+        "When a firm suspects money laundering it must report the suspicion to the FIU "
+        "promptly [1]. It must not tip off the customer [3]."
+    )
+    assert "".join(out.deltas) == result.answer
+    assert [c.index for c in result.citations] == [1, 3]
+    assert_well_cited(result, PASSAGES)
+    assert result.citations[1].quote.startswith("Where a Relevant Person suspects")
+    assert result.usage.llm_calls == 1 and result.usage.completion_tokens > 0
+    (request,) = model.chat_requests()
+    prompt = request.messages[1]["content"]
+    assert '<document index="2" reference="GEN 3.3.1"' in prompt
+    assert request.body["stream"] is True
+    assert "checking the model's answer" in out.messages[-1]
+
+
+async def test_out_of_range_citation_falls_back_to_the_rules(
+    model_analysis: Stub, analysis: Stub, model: OpenAIServer
+) -> None:
+    model.script(
+        Reply.stream("A firm must report ", "the suspicion [7]. ", "It must not tip off [1].")
+    )
+    out = await synthesize(model_analysis, passages=PASSAGES)
+    offline = (await synthesize(analysis, passages=PASSAGES)).result
+    assert out.result.answer == offline.answer
+    assert "[7]" not in "".join(out.deltas)
+    assert "".join(out.deltas) == out.result.answer
+    assert_well_cited(out.result, PASSAGES)
+    assert any("model answer not used" in m and "[7]" in m for m in out.messages)
+    assert out.result.usage.llm_calls == 1
+
+
+async def test_late_bad_citation_continues_with_the_rules(
+    model_analysis: Stub, model: OpenAIServer
+) -> None:
+    model.script(
+        Reply.stream("A firm must report the suspicion to the FIU [1]. ", "See also [12].")
+    )
+    out = await synthesize(model_analysis, passages=PASSAGES)
+    answer = out.result.answer
+    assert answer.startswith("A firm must report the suspicion to the FIU [1]. ")
+    assert CONTINUATION_NOTE.strip() in answer and "[12]" not in answer
+    assert "".join(out.deltas) == answer
+    assert_well_cited(out.result, PASSAGES)
+
+
+async def test_uncited_model_claims_are_flagged(model_analysis: Stub, model: OpenAIServer) -> None:
+    model.script(
+        Reply.stream(
+            "A firm must report the suspicion to the FIU [1]. ",
+            "It must also inform the police within one hour.",
+        )
+    )
+    out = await synthesize(model_analysis, passages=PASSAGES)
+    result = out.result
+    assert result.reflection.outcome == common_pb2.REFLECTION_OUTCOME_REVISED
+    assert "1 of 2 claim sentence(s) cite no passage" in result.reflection.notes
+    assert "\n\nNote: 1 sentence(s) above cite no passage" in result.answer
+    assert "".join(out.deltas) == result.answer
+
+
+async def test_model_failure_falls_back(model_analysis: Stub, model: OpenAIServer) -> None:
+    model.script(Reply.error(503, "overloaded"))
+    out = await synthesize(model_analysis, passages=PASSAGES)
+    assert [c.index for c in out.result.citations] == [1, 3]
+    assert any("status_503" in m for m in out.messages)
+
+
+async def test_analyze_data_is_unimplemented(analysis: Stub) -> None:
+    request = analysis_pb2.AnalyzeDataRequest(question="How many findings in 2024?")
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        async for _ in analysis.AnalyzeData(request, timeout=5):
+            pass
+    assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert "Text2SQL" in (caught.value.details() or "")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field_name"),
+    [
+        ({"question": ""}, "question"),
+        ({"question": "  \n "}, "question"),
+        ({"question": "q" * 4001}, "question"),
+        ({"passages": [common_pb2.Passage(text="x")] * 51}, "passages"),
+        ({"passages": [common_pb2.Passage(text="x" * 200_001)]}, "passages"),
+        ({"missing": ["m"] * 21}, "missing"),
+    ],
+    ids=["empty", "blank", "too-long", "too-many-passages", "passage-too-long", "missing"],
+)
+async def test_bad_input_is_invalid_argument(
+    analysis: Stub, kwargs: dict[str, object], field_name: str
+) -> None:
+    request = {"question": QUESTION, **kwargs}
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await synthesize(analysis, **request)  # type: ignore[arg-type]
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    info = error_info(caught.value)
+    assert info is not None and info.metadata["field"] == field_name
+
+
+async def test_limits_are_inclusive(analysis: Stub) -> None:
+    passages = [common_pb2.Passage(text="x" * 200_000)] * 2 + list(PASSAGES) * 16
+    assert len(passages) == 50
+    out = await synthesize(analysis, "q" * 3999 + "?", passages=passages)
+    assert len(out.results) == 1
+
+
+async def test_health_is_serving(offline_channel: grpc.aio.Channel) -> None:
+    health = health_pb2_grpc.HealthStub(offline_channel)
+    for service in ("", "arbiter.analysis.v1.AnalysisService"):
+        reply = await health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
+        assert reply.status == health_pb2.HealthCheckResponse.SERVING
