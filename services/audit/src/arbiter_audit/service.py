@@ -1,0 +1,39 @@
+"""The AuditService. Judge validates its input and then answers UNIMPLEMENTED with a
+clear message: no verdict is better than a fake one."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from arbiter.audit.v1 import audit_pb2, audit_pb2_grpc
+from arbiter_kit.errors import InvalidArgument, Unimplemented
+
+SERVICE_NAME = audit_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name
+MAX_SITUATION_CHARS = 8000
+MAX_PASSAGES = 50
+JUDGEMENT_LATER = (
+    "compliance judgement (the audit SOP and the adversarial trial) arrives with the audit "
+    "issue; no verdict was given"
+)
+
+
+def validate(request: audit_pb2.JudgeRequest) -> None:
+    situation = request.situation.strip()
+    if not situation:
+        raise InvalidArgument("situation", "must not be empty")
+    if len(situation) > MAX_SITUATION_CHARS:
+        raise InvalidArgument("situation", f"must be at most {MAX_SITUATION_CHARS} characters")
+    if len(request.passages) > MAX_PASSAGES:
+        raise InvalidArgument("passages", f"at most {MAX_PASSAGES} passages")
+
+
+class AuditServicer(audit_pb2_grpc.AuditServiceServicer):  # type: ignore[misc]
+    """`arbiter.audit.v1.AuditService`."""
+
+    async def Judge(
+        self, request: audit_pb2.JudgeRequest, context: Any
+    ) -> AsyncIterator[audit_pb2.JudgeResponse]:
+        validate(request)
+        raise Unimplemented(JUDGEMENT_LATER, reason="NOT_YET_IMPLEMENTED")
+        yield  # an async generator, like every server-streaming handler

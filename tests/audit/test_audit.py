@@ -1,0 +1,67 @@
+"""The AuditService over gRPC: it serves health and reflection, and Judge answers
+UNIMPLEMENTED with a clear message (never a verdict)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import grpc
+import pytest
+from arbiter.audit.v1 import audit_pb2, audit_pb2_grpc
+from arbiter_audit.__main__ import build_server
+from arbiter_kit.config import ServerConfig
+from arbiter_kit.errors import error_info
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+SITUATION = "A firm filed its suspicious activity report 40 days late. Is that a breach?"
+
+
+@pytest.fixture(scope="module")
+async def channel() -> AsyncIterator[grpc.aio.Channel]:
+    server = build_server(ServerConfig(host="127.0.0.1", port=0, metrics_port=None))
+    port = await server.start()
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        yield channel
+    await server.stop(0)
+
+
+async def judge(channel: grpc.aio.Channel, situation: str) -> list[audit_pb2.JudgeResponse]:
+    stub = audit_pb2_grpc.AuditServiceStub(channel)
+    request = audit_pb2.JudgeRequest(situation=situation)
+    return [m async for m in stub.Judge(request, timeout=5)]
+
+
+async def test_judge_is_unimplemented_and_gives_no_verdict(channel: grpc.aio.Channel) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await judge(channel, SITUATION)
+    assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    details = caught.value.details() or ""
+    assert "arrives with the audit issue" in details and "no verdict" in details
+    info = error_info(caught.value)
+    assert info is not None and info.reason == "NOT_YET_IMPLEMENTED"
+
+
+@pytest.mark.parametrize("situation", ["", "   ", "x" * 8001])
+async def test_bad_situation_is_invalid_argument(channel: grpc.aio.Channel, situation: str) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await judge(channel, situation)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    info = error_info(caught.value)
+    assert info is not None and info.metadata["field"] == "situation"
+
+
+async def test_health_is_serving(channel: grpc.aio.Channel) -> None:
+    health = health_pb2_grpc.HealthStub(channel)
+    for service in ("", "arbiter.audit.v1.AuditService"):
+        reply = await health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
+        assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_reflection_lists_the_service(channel: grpc.aio.Channel) -> None:
+    stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+    request = reflection_pb2.ServerReflectionRequest(list_services="")
+    async for reply in stub.ServerReflectionInfo(iter([request]), timeout=5):
+        names = {s.name for s in reply.list_services_response.service}
+        assert "arbiter.audit.v1.AuditService" in names
+        break
