@@ -4,7 +4,7 @@ server; a few passages written for these tests."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import grpc
 import pytest
@@ -14,7 +14,9 @@ from arbiter_analysis.__main__ import build_server
 from arbiter_kit.config import ServerConfig
 from arbiter_llm import LLM, LLMConfig, OfflineLLM, OpenAICompatibleLLM
 
-from tests.support.openai_server import OpenAIServer
+from tests.support.openai_server import OpenAIServer, model, model_server
+
+__all__ = ["model", "model_server"]  # fixtures shared with the test modules
 
 # Written for these tests in the style of the ADGM rulebooks (not copied from them).
 PASSAGES = [
@@ -70,19 +72,6 @@ async def _serve(llm: LLM) -> AsyncIterator[grpc.aio.Channel]:
         await channel.close()
         await server.stop(0)
         await llm.aclose()
-
-
-@pytest.fixture(scope="module")
-def model_server() -> Iterator[OpenAIServer]:
-    with OpenAIServer() as server:
-        yield server
-
-
-@pytest.fixture
-def model(model_server: OpenAIServer) -> Iterator[OpenAIServer]:
-    model_server.reset()
-    yield model_server
-    model_server.reset()
 
 
 @pytest.fixture(scope="module")

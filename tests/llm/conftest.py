@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from arbiter_llm import JSON, LLMConfig, OpenAICompatibleLLM, Prompt, Task, TaskInput
 
-from tests.support.openai_server import OpenAIServer
+from tests.support.openai_server import OpenAIServer, model, model_server
 
-
-@pytest.fixture(scope="session")
-def model_server() -> Iterator[OpenAIServer]:
-    with OpenAIServer() as server:
-        yield server
+__all__ = ["model", "model_server"]  # fixtures shared with the test modules
 
 
 @pytest.fixture
-def server(model_server: OpenAIServer) -> Iterator[OpenAIServer]:
-    model_server.reset()
-    yield model_server
-    model_server.reset()
+def server(model: OpenAIServer) -> OpenAIServer:
+    return model
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ local test server."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import grpc
 import pytest
@@ -13,7 +13,9 @@ from arbiter_kit.config import ServerConfig
 from arbiter_llm import LLM, LLMConfig, OfflineLLM, OpenAICompatibleLLM
 from arbiter_planner.__main__ import build_server
 
-from tests.support.openai_server import OpenAIServer
+from tests.support.openai_server import OpenAIServer, model, model_server
+
+__all__ = ["model", "model_server"]  # fixtures shared with the test modules
 
 
 async def _serve(llm: LLM) -> AsyncIterator[grpc.aio.Channel]:
@@ -26,19 +28,6 @@ async def _serve(llm: LLM) -> AsyncIterator[grpc.aio.Channel]:
         await channel.close()
         await server.stop(0)
         await llm.aclose()
-
-
-@pytest.fixture(scope="module")
-def model_server() -> Iterator[OpenAIServer]:
-    with OpenAIServer() as server:
-        yield server
-
-
-@pytest.fixture
-def model(model_server: OpenAIServer) -> Iterator[OpenAIServer]:
-    model_server.reset()
-    yield model_server
-    model_server.reset()
 
 
 @pytest.fixture(scope="module")

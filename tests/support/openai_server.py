@@ -23,10 +23,12 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import pytest
 
 EMBEDDING_DIMENSIONS = 64
 
@@ -335,3 +337,18 @@ class OpenAIServer:
         if entry is None:
             return Reply.error(500, "the test server has no scripted reply for this call")
         return entry(received) if callable(entry) else entry
+
+
+@pytest.fixture(scope="module")
+def model_server() -> Iterator[OpenAIServer]:
+    """One test server per test module (import this fixture into a conftest)."""
+    with OpenAIServer() as server:
+        yield server
+
+
+@pytest.fixture
+def model(model_server: OpenAIServer) -> Iterator[OpenAIServer]:
+    """The module's test server with an empty script and no recorded requests."""
+    model_server.reset()
+    yield model_server
+    model_server.reset()

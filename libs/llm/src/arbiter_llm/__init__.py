@@ -2,7 +2,7 @@
 rules), run by a deterministic offline provider or an OpenAI-compatible one."""
 
 from arbiter_llm.config import LLMConfig
-from arbiter_llm.interface import LLM, build_llm
+from arbiter_llm.interface import LLM, build_llm, open_llm
 from arbiter_llm.offline import OfflineLLM
 from arbiter_llm.openai_compatible import OpenAICompatibleLLM
 from arbiter_llm.result import Completed, Fragment, Outcome, StreamEvent, TaskResult, Usage
@@ -25,4 +25,5 @@ __all__ = [
     "TaskResult",
     "Usage",
     "build_llm",
+    "open_llm",
 ]

@@ -4,6 +4,7 @@ provider from configuration."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Protocol
 
 from arbiter_kit.deadline import Deadline
@@ -40,3 +41,13 @@ def build_llm(config: LLMConfig) -> LLM:
     if config.provider == "openai":
         return OpenAICompatibleLLM(config)
     return OfflineLLM()
+
+
+@asynccontextmanager
+async def open_llm(config: LLMConfig) -> AsyncIterator[LLM]:
+    """The configured provider, closed (its HTTP connections too) on exit."""
+    llm = build_llm(config)
+    try:
+        yield llm
+    finally:
+        await llm.aclose()

@@ -8,7 +8,7 @@ from arbiter.planner.v1 import planner_pb2_grpc
 from arbiter_kit.config import ServerConfig
 from arbiter_kit.logs import configure_logging
 from arbiter_kit.server import Service, ServiceServer, run_until_signalled
-from arbiter_llm import LLM, LLMConfig, build_llm
+from arbiter_llm import LLM, LLMConfig, open_llm
 
 from arbiter_planner.planner import Planner
 from arbiter_planner.service import SERVICE_NAME, PlannerServicer
@@ -28,11 +28,8 @@ def build_server(config: ServerConfig, llm: LLM) -> ServiceServer:
 
 
 async def serve(config: ServerConfig, llm_config: LLMConfig) -> None:
-    llm = build_llm(llm_config)
-    try:
+    async with open_llm(llm_config) as llm:
         await run_until_signalled(build_server(config, llm))
-    finally:
-        await llm.aclose()
 
 
 def main() -> None:
