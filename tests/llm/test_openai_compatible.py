@@ -269,3 +269,14 @@ async def test_json_tasks_do_not_stream(llm: OpenAICompatibleLLM) -> None:
     with pytest.raises(TypeError):
         async for _ in llm.stream(LABEL_TASK, QUESTION, deadline=Deadline.after(5)):
             pass
+
+
+async def test_text_tasks_also_run_without_streaming(
+    server: OpenAIServer, llm: OpenAICompatibleLLM
+) -> None:
+    server.script(Reply.text("A firm must report suspicious activity [1]."))
+    result = await llm.run(ANSWER_TASK, WITH_DOCS, deadline=Deadline.after(5))
+    assert result.outcome is Outcome.OK
+    assert result.output == {"answer": "A firm must report suspicious activity [1].", "cited": [1]}
+    (request,) = server.chat_requests()
+    assert "response_format" not in request.body

@@ -22,6 +22,9 @@ MIN_SENTENCE_WORDS = 5
 """Shorter passage sentences are headings ("Jurisdiction"), not answers."""
 RELATIVE_FLOOR = 0.5
 """A sentence scoring under this share of the best one is left out."""
+RANK_BONUS = 0.3
+"""Passages come best first from retrieval: the first gets this much extra weight,
+tapering to none for the last."""
 NO_VERDICT = "(none)"
 NO_MISSING = "(nothing)"
 
@@ -144,7 +147,8 @@ class AnswerComposer:
             matched = wanted & have
             if not matched:
                 continue
-            score = sum(weight[s] for s in matched)
+            rank = 1.0 + RANK_BONUS * (len(documents) - doc.index) / len(documents)
+            score = rank * sum(weight[s] for s in matched)
             known = best_per_doc.get(doc.index)
             if known is None or score > known.score:
                 best_per_doc[doc.index] = _Candidate(doc, sentence, score)
