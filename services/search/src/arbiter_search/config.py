@@ -1,0 +1,79 @@
+"""The search service's settings, read once from the environment at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from arbiter_kit.config import env_int, env_str
+from arbiter_kit.errors import InvalidArgument
+
+from arbiter_search.chunker import MAX_CHUNK_CHARS, MIN_CHUNK_CHARS
+
+DEFAULT_TENANT = "default"
+
+
+def repo_root() -> Path:
+    """The checkout this package runs from, or the working directory when installed."""
+    for parent in Path(__file__).resolve().parents:
+        if (parent / "services" / "search").is_dir() and (parent / "protos").is_dir():
+            return parent
+    return Path.cwd()
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Where passages live and how they are cut and written."""
+
+    milvus_uri: str
+    """A Milvus server (`http://host:19530`) or a Milvus Lite file (`/abs/dir/milvus.db`)."""
+    milvus_token: str = ""
+    """Milvus server credentials (`user:password` or an API key); empty for none."""
+    collection: str = "passages"
+    """Collection holding the chunks."""
+    chunk_chars: int = 2000
+    """Largest chunk, in characters."""
+    ingest_batch: int = 500
+    """Documents written (and flushed) together; one progress message per batch."""
+    tenant: str = DEFAULT_TENANT
+    """Tenant of calls that carry none, until authentication names one (DESIGN §6)."""
+
+    @property
+    def is_lite(self) -> bool:
+        """True when `milvus_uri` names a local Milvus Lite file rather than a server."""
+        return "://" not in self.milvus_uri
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SearchConfig:
+        """Read `SEARCH_MILVUS_URI` (else `MILVUS_URI`, else `<repo>/.data/search/milvus.db`),
+        `SEARCH_MILVUS_TOKEN` (else `MILVUS_TOKEN`), `SEARCH_COLLECTION`,
+        `SEARCH_CHUNK_CHARS`, `SEARCH_INGEST_BATCH`."""
+        e = os.environ if env is None else env
+        default_uri = str(repo_root() / ".data" / "search" / "milvus.db")
+        uri = e.get("SEARCH_MILVUS_URI") or e.get("MILVUS_URI") or default_uri
+        if "://" not in uri:
+            uri = str(Path(uri).expanduser().resolve())
+        config = cls(
+            milvus_uri=uri,
+            milvus_token=e.get("SEARCH_MILVUS_TOKEN") or e.get("MILVUS_TOKEN") or "",
+            collection=env_str(e, "SEARCH_COLLECTION", "passages"),
+            chunk_chars=env_int(e, "SEARCH_CHUNK_CHARS", 2000),
+            ingest_batch=env_int(e, "SEARCH_INGEST_BATCH", 500),
+        )
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        """Raise InvalidArgument naming the setting that is out of range."""
+        if not MIN_CHUNK_CHARS <= self.chunk_chars <= MAX_CHUNK_CHARS:
+            raise InvalidArgument(
+                "SEARCH_CHUNK_CHARS", f"must be {MIN_CHUNK_CHARS}..{MAX_CHUNK_CHARS}"
+            )
+        if not 1 <= self.ingest_batch <= 5000:
+            raise InvalidArgument("SEARCH_INGEST_BATCH", "must be 1..5000")
+        if not self.collection.replace("_", "a").isalnum() or not self.collection[0].isalpha():
+            raise InvalidArgument(
+                "SEARCH_COLLECTION", "letters, digits and underscores, starting with a letter"
+            )

@@ -1,0 +1,55 @@
+"""One retrieval pass: a validated query with its metadata conditions, run against the
+store. Today BM25 over the chunk text; issue 3 adds dense vectors and rank fusion here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from arbiter_kit.errors import InvalidArgument
+
+from arbiter_search.filters import Condition, FilterCompiler, FilterSpec
+from arbiter_search.store import Hit, VectorStore
+
+MAX_QUERY_CHARS = 4000
+DEFAULT_TOP_K = 10
+MAX_TOP_K = 50
+
+
+@dataclass(frozen=True)
+class RetrievalQuery:
+    """What to look for, where, and how many passages to return."""
+
+    text: str
+    conditions: tuple[Condition, ...] = ()
+    top_k: int = DEFAULT_TOP_K
+
+
+def parse_query(
+    *, text: str, filters: Sequence[FilterSpec], top_k: int, compiler: FilterCompiler
+) -> RetrievalQuery:
+    """A RetrievalQuery from request fields; InvalidArgument names the field at fault."""
+    if not text.strip():
+        raise InvalidArgument("query", "must not be empty")
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidArgument("query", f"at most {MAX_QUERY_CHARS} characters")
+    if not 0 <= top_k <= MAX_TOP_K:
+        raise InvalidArgument("top_k", f"must be 0..{MAX_TOP_K} (0 means {DEFAULT_TOP_K})")
+    return RetrievalQuery(
+        text=text.strip(),
+        conditions=tuple(compiler.validate(filters)),
+        top_k=top_k or DEFAULT_TOP_K,
+    )
+
+
+class Retriever:
+    """Runs retrieval passes for one tenant's view of the store."""
+
+    def __init__(self, store: VectorStore) -> None:
+        self._store = store
+
+    async def retrieve(self, query: RetrievalQuery, *, tenant: str) -> list[Hit]:
+        """The best chunk of each of the `top_k` best-matching passages, best first."""
+        return await self._store.search(
+            tenant=tenant, text=query.text, conditions=query.conditions, limit=query.top_k
+        )

@@ -1,0 +1,160 @@
+"""The SearchService servicer: the v1 contract on top of ingestion, retrieval and the
+research loop. Handlers translate messages; the work happens behind them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterable, AsyncIterator
+from typing import Any
+
+import grpc
+from arbiter.common.v1 import common_pb2
+from arbiter.search.v1 import search_pb2, search_pb2_grpc
+from arbiter_kit.errors import InvalidArgument
+
+from arbiter_search.chunker import Chunker
+from arbiter_search.config import SearchConfig
+from arbiter_search.documents import DocumentPreparer, SourceDocument
+from arbiter_search.filters import Condition, FilterCompiler
+from arbiter_search.ingest import Ingestor, IngestTally
+from arbiter_search.research import Findings, ResearchLoop, rounds_allowed
+from arbiter_search.retrieval import Retriever, parse_query
+from arbiter_search.store import Hit, VectorStore
+
+SERVICE_NAME: str = search_pb2.DESCRIPTOR.services_by_name["SearchService"].full_name
+EMBEDDER = "none"
+"""What GetCorpusInfo reports until an Embedder exists: retrieval is BM25 only."""
+
+
+class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[misc]
+    """Serves one store. Every call acts for the configured tenant until authentication
+    carries one (DESIGN §6)."""
+
+    def __init__(self, store: VectorStore, config: SearchConfig) -> None:
+        self._store = store
+        self._tenant = config.tenant
+        self._compiler = FilterCompiler()
+        preparer = DocumentPreparer(
+            Chunker(max_chars=config.chunk_chars), default_tenant=config.tenant
+        )
+        self._ingestor = Ingestor(store, preparer, batch_size=config.ingest_batch)
+        self._retriever = Retriever(store)
+        self._research = ResearchLoop(self._retriever)
+
+    async def Retrieve(
+        self, request: search_pb2.RetrieveRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> search_pb2.RetrieveResponse:
+        query = parse_query(
+            text=request.query,
+            filters=request.filters,
+            top_k=request.top_k,
+            compiler=self._compiler,
+        )
+        hits = await self._retriever.retrieve(query, tenant=self._tenant)
+        return search_pb2.RetrieveResponse(passages=[_passage(h) for h in hits])
+
+    async def Research(
+        self, request: search_pb2.ResearchRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[search_pb2.ResearchResponse]:
+        query = parse_query(
+            text=request.query,
+            filters=request.filters,
+            top_k=request.top_k,
+            compiler=self._compiler,
+        )
+        max_rounds = rounds_allowed(request.max_rounds)
+        async for step in self._research.run(query, max_rounds=max_rounds, tenant=self._tenant):
+            if isinstance(step, Findings):
+                yield search_pb2.ResearchResponse(result=_result(step))
+            else:
+                progress = common_pb2.Progress(stage=step.name, message=step.message)
+                if step.percent is not None:
+                    progress.percent = step.percent
+                yield search_pb2.ResearchResponse(progress=progress)
+
+    async def Ingest(
+        self,
+        request_iterator: AsyncIterable[search_pb2.IngestRequest],
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> AsyncIterator[search_pb2.IngestResponse]:
+        started = time.perf_counter()
+        expected = 0
+
+        async def documents() -> AsyncIterator[SourceDocument]:
+            nonlocal expected
+            first = True
+            async for request in request_iterator:
+                kind = request.WhichOneof("kind")
+                if kind == "options":
+                    if not first:
+                        raise InvalidArgument("options", "only the first message may carry options")
+                    if request.options.expected_documents < 0:
+                        raise InvalidArgument("options.expected_documents", "must be >= 0")
+                    expected = request.options.expected_documents
+                elif kind == "document":
+                    d = request.document
+                    yield SourceDocument(d.id, d.title, d.text, dict(d.metadata))
+                else:
+                    raise InvalidArgument("kind", "each message carries options or a document")
+                first = False
+
+        tally = IngestTally()
+        async for tally in self._ingestor.ingest(documents(), tenant=self._tenant):
+            progress = search_pb2.IngestProgress(
+                documents_received=tally.documents, chunks_written=tally.chunks_written
+            )
+            if expected:
+                progress.percent = min(100.0, 100.0 * tally.documents / expected)
+            yield search_pb2.IngestResponse(progress=progress)
+        yield search_pb2.IngestResponse(
+            summary=search_pb2.IngestSummary(
+                documents=tally.documents,
+                chunks_written=tally.chunks_written,
+                unchanged=tally.unchanged,
+                rejected=tally.rejected,
+                seconds=time.perf_counter() - started,
+            )
+        )
+
+    async def GetCorpusInfo(
+        self, request: search_pb2.GetCorpusInfoRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> search_pb2.GetCorpusInfoResponse:
+        return search_pb2.GetCorpusInfoResponse(
+            chunks=await self._store.count(tenant=self._tenant),
+            filterable_fields=self._compiler.fields,
+            embedder=EMBEDDER,
+        )
+
+
+def _passage(hit: Hit) -> common_pb2.Passage:
+    return common_pb2.Passage(
+        id=hit.id,
+        source_id=hit.source_id,
+        passage_ref=hit.passage_ref,
+        document_id=hit.document_id,
+        rulebook=hit.rulebook,
+        title=hit.title,
+        text=hit.text,
+        score=hit.score,
+    )
+
+
+def _filters(conditions: tuple[Condition, ...]) -> list[common_pb2.MetadataFilter]:
+    return [common_pb2.MetadataFilter(field=c.field, any_of=c.values) for c in conditions]
+
+
+def _result(findings: Findings) -> search_pb2.ResearchResult:
+    return search_pb2.ResearchResult(
+        passages=[_passage(h) for h in findings.hits],
+        rounds=[
+            search_pb2.ResearchRound(
+                number=r.number,
+                query=r.query,
+                filters=_filters(r.conditions),
+                hits=r.hits,
+                decision=r.decision,
+            )
+            for r in findings.rounds
+        ],
+        usage=common_pb2.Usage(),
+    )

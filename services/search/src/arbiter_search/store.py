@@ -1,0 +1,74 @@
+"""The `VectorStore` interface the search service writes chunks to and retrieves them
+from, and the records that cross it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from arbiter_search.filters import Condition
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One stored piece of a source document: a row of the collection."""
+
+    id: str
+    """Deterministic from tenant, source and position (see `documents.chunk_id`)."""
+    tenant: str
+    source_id: str
+    chunk_index: int
+    document_id: str
+    rulebook: str
+    passage_ref: str
+    title: str
+    document_file: str
+    doc_type: str
+    content_hash: str
+    """Hash of the whole source document as ingested; the same on all its chunks."""
+    text: str
+    dense: tuple[float, ...] | None = None
+    """Embedding of `text`, present when the store has a dense field."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk and its relevance score (higher is better)."""
+
+    id: str
+    source_id: str
+    chunk_index: int
+    document_id: str
+    rulebook: str
+    passage_ref: str
+    title: str
+    doc_type: str
+    text: str
+    score: float
+
+
+class VectorStore(Protocol):
+    """Chunks of source documents, searchable by BM25 (and later dense vectors)."""
+
+    async def stored_hashes(
+        self, *, tenant: str, source_ids: Sequence[str]
+    ) -> Mapping[str, Mapping[str, str]]:
+        """For each source id that has chunks: chunk id -> content hash."""
+        ...
+
+    async def write(self, *, upserts: Sequence[Chunk], deletes: Sequence[str]) -> None:
+        """Upsert `upserts`, delete the chunk ids `deletes`, and make both searchable."""
+        ...
+
+    async def search(
+        self, *, tenant: str, text: str, conditions: Sequence[Condition], limit: int
+    ) -> list[Hit]:
+        """The best chunk of each of the `limit` best-matching sources, best first."""
+        ...
+
+    async def count(self, *, tenant: str) -> int:
+        """How many chunks the tenant has."""
+        ...
+
+    async def close(self) -> None: ...
