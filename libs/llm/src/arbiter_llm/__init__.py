@@ -3,7 +3,7 @@ rules), run by a deterministic offline provider or an OpenAI-compatible one."""
 
 from arbiter_llm.config import LLMConfig
 from arbiter_llm.interface import LLM, build_llm, open_llm
-from arbiter_llm.offline import OfflineLLM
+from arbiter_llm.offline import OfflineLLM, run_rules
 from arbiter_llm.openai_compatible import OpenAICompatibleLLM
 from arbiter_llm.result import Completed, Fragment, Outcome, StreamEvent, TaskResult, Usage
 from arbiter_llm.task import JSON, Document, Prompt, Task, TaskInput
@@ -26,4 +26,5 @@ __all__ = [
     "Usage",
     "build_llm",
     "open_llm",
+    "run_rules",
 ]

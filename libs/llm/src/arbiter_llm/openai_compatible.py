@@ -17,6 +17,7 @@ from arbiter_kit.deadline import Deadline
 from openai.types.chat import ChatCompletionMessageParam
 
 from arbiter_llm.config import LLMConfig
+from arbiter_llm.offline import run_rules
 from arbiter_llm.result import Completed, Fragment, Outcome, StreamEvent, TaskResult, Usage
 from arbiter_llm.task import JSON, Task, TaskInput
 from arbiter_llm.text import complete_sentences, segments
@@ -75,9 +76,9 @@ class OpenAICompatibleLLM:
             content = response.choices[0].message.content if response.choices else None
             output = _parse(task, content or "", data)
         except InvalidOutput as exc:
-            return self._fallback(task, data, Outcome.INVALID_OUTPUT, usage, exc.problems)
+            return await self._fallback(task, data, Outcome.INVALID_OUTPUT, usage, exc.problems)
         except (openai.OpenAIError, TimeoutError) as exc:
-            return self._fallback(task, data, Outcome.ERROR, usage, [_reason(exc)])
+            return await self._fallback(task, data, Outcome.ERROR, usage, [_reason(exc)])
         metrics.LLM_CALLS.labels(task.name, Outcome.OK.value).inc()
         return TaskResult(output=output, outcome=Outcome.OK, usage=usage)
 
@@ -137,7 +138,7 @@ class OpenAICompatibleLLM:
             metrics.LLM_CALLS.labels(task.name, Outcome.OK.value).inc()
             yield Completed(TaskResult(output=output, outcome=Outcome.OK, usage=usage))
             return
-        fallback = self._fallback(task, data, outcome, usage, problems)
+        fallback = await self._fallback(task, data, outcome, usage, problems)
         offline_text = str(fallback.output[task.text_field])
         if released == 0:
             for piece in segments(offline_text):
@@ -155,7 +156,7 @@ class OpenAICompatibleLLM:
             )
         )
 
-    def _fallback(
+    async def _fallback(
         self, task: Task, data: TaskInput, outcome: Outcome, usage: Usage, problems: list[str]
     ) -> TaskResult:
         metrics.LLM_CALLS.labels(task.name, outcome.value).inc()
@@ -167,7 +168,7 @@ class OpenAICompatibleLLM:
             extra={"step": task.name, "outcome": outcome.value, "problems": problems[:3]},
         )
         return TaskResult(
-            output=task.run_offline(data),
+            output=await run_rules(task, data),
             outcome=Outcome.FALLBACK,
             usage=usage,
             problems=tuple(problems),

@@ -3,8 +3,9 @@ and the segments an answer is streamed in."""
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\u2019]*(?:-[A-Za-z0-9]+)*|\d+(?:\.\d+)*")
 
@@ -46,8 +47,9 @@ _ABBREVIATIONS = frozenset(
     "e.g i.e etc no nos art arts para paras s ss cf vs viz approx incl fig rule rules ch".split()  # noqa: SIM905
 )
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])|\n\s*"
+    r"(?P<stop>[.!?][\"'\u201d\u2019)\]]*)\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])|\n\s*"
 )
+_LETTER_ITEM = re.compile(r"\(?[a-z]\)?\.")
 _SOFT_BREAK = re.compile(r"(?<=[;:])\s+")
 MAX_SENTENCE_CHARS = 600
 
@@ -57,6 +59,7 @@ def words(text: str) -> list[str]:
     return [w.lower().replace("\u2019", "'") for w in _WORD.findall(text)]
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix-stripping stem: enough to match `reports`, `reported`, `reporting`."""
     w = word.lower()
@@ -74,13 +77,12 @@ def stem(word: str) -> str:
 
 def keywords(text: str, *, ignore: Iterable[str] = ()) -> list[str]:
     """The content words of `text` (no stopwords, no one-letter words), unique, in order."""
-    skip = STOPWORDS | {w.lower() for w in ignore}
-    out: list[str] = []
+    skip = STOPWORDS.union(w.lower() for w in ignore) if ignore else STOPWORDS
+    out: dict[str, None] = {}
     for w in words(text):
-        if w in skip or len(w) < 2 or w in out:
-            continue
-        out.append(w)
-    return out
+        if len(w) > 1 and w not in skip:
+            out[w] = None
+    return list(out)
 
 
 def stems(text: str, *, ignore: Iterable[str] = ()) -> set[str]:
@@ -88,31 +90,36 @@ def stems(text: str, *, ignore: Iterable[str] = ()) -> set[str]:
     return {stem(w) for w in keywords(text, ignore=ignore)}
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
+def iter_sentence_spans(text: str) -> Iterator[tuple[int, int]]:
     """`(start, end)` of each sentence of `text`, whitespace trimmed, so that
-    `text[start:end]` is the sentence verbatim. Over-long sentences are split at `;`/`:`."""
-    spans: list[tuple[int, int]] = []
+    `text[start:end]` is the sentence verbatim. Over-long sentences are split at `;`/`:`.
+    Lazy, so a caller may stop early in a long text."""
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        if "\n" not in match.group() and _ends_with_abbreviation(text[start : match.start()]):
+        stop = match.end("stop") if match.group("stop") else match.start()
+        if match.group("stop") and _ends_with_abbreviation(text[start:stop]):
             continue
-        _add(text, start, match.start(), spans)
+        yield from _pieces(text, start, stop)
         start = match.end()
-    _add(text, start, len(text), spans)
-    return spans
+    yield from _pieces(text, start, len(text))
 
 
-def _ends_with_abbreviation(before: str) -> bool:
-    last = before.rsplit(None, 1)[-1] if before.strip() else ""
-    return last.lower().rstrip(".") in _ABBREVIATIONS or bool(re.fullmatch(r"\(?[a-z]\)?\.", last))
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """All of `iter_sentence_spans`."""
+    return list(iter_sentence_spans(text))
+
+
+def _ends_with_abbreviation(sentence: str) -> bool:
+    last = sentence[-12:].rsplit(None, 1)[-1] if sentence.strip() else ""
+    return last.lower().rstrip(".") in _ABBREVIATIONS or bool(_LETTER_ITEM.fullmatch(last))
 
 
 def sentences(text: str) -> list[str]:
     """The sentences of `text`, verbatim."""
-    return [text[a:b] for a, b in sentence_spans(text)]
+    return [text[a:b] for a, b in iter_sentence_spans(text)]
 
 
-def _add(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -120,27 +127,27 @@ def _add(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
     if start >= end:
         return
     if end - start <= MAX_SENTENCE_CHARS:
-        spans.append((start, end))
+        yield start, end
         return
     cut = start
     for match in _SOFT_BREAK.finditer(text, start, end):
         if match.start() - cut >= MAX_SENTENCE_CHARS // 3:
-            _add_hard(text, cut, match.start(), spans)
+            yield from _hard_pieces(text, cut, match.start())
             cut = match.end()
-    _add_hard(text, cut, end, spans)
+    yield from _hard_pieces(text, cut, end)
 
 
-def _add_hard(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+def _hard_pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Cut a span with no natural break into pieces of at most MAX_SENTENCE_CHARS, at spaces."""
     while end - start > MAX_SENTENCE_CHARS:
         cut = text.rfind(" ", start, start + MAX_SENTENCE_CHARS)
         cut = cut if cut > start else start + MAX_SENTENCE_CHARS
-        spans.append((start, cut))
+        yield start, cut
         start = cut
         while start < end and text[start].isspace():
             start += 1
     if start < end:
-        spans.append((start, end))
+        yield start, end
 
 
 def segments(text: str, *, max_words: int = 12) -> list[str]:

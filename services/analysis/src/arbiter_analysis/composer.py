@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from arbiter.common.v1 import common_pb2
 from arbiter_llm import JSON, Document, Task, TaskInput
-from arbiter_llm.text import sentence_spans, stems, words
+from arbiter_llm.text import iter_sentence_spans, stems, words
 
 from arbiter_analysis.citations import markers, out_of_range
 
@@ -25,6 +25,9 @@ RELATIVE_FLOOR = 0.5
 RANK_BONUS = 0.3
 """Passages come best first from retrieval: the first gets this much extra weight,
 tapering to none for the last."""
+SCORING_BUDGET = 4000
+"""Candidate sentences scored per answer, shared out over the passages (earliest first in
+each): it bounds the work on huge passages, at the price of not quoting deep inside them."""
 NO_VERDICT = "(none)"
 NO_MISSING = "(nothing)"
 
@@ -131,15 +134,30 @@ class AnswerComposer:
         if not wanted:
             return []
         pool: list[tuple[Document, str, set[str]]] = []
+        sentences_seen = 0
+        per_document = max(1, SCORING_BUDGET // max(1, len(documents)))
         for doc in documents:
-            for a, b in sentence_spans(doc.text):
+            lowered = doc.text.lower()
+            if not any(w in lowered for w in wanted):
+                sentences_seen += 1
+                continue
+            scored = 0
+            for a, b in iter_sentence_spans(doc.text):
+                sentences_seen += 1
+                # Stems are word prefixes: a sentence without any as a substring cannot
+                # match, and skipping it keeps long passages (up to 200k characters) cheap.
+                if not any(w in lowered[a:b] for w in wanted):
+                    continue
                 sentence = doc.text[a:b]
                 if len(words(sentence)) >= MIN_SENTENCE_WORDS:
                     pool.append((doc, sentence, stems(sentence)))
+                    scored += 1
+                    if scored >= per_document:
+                        break
         if not pool:
             return []
         weight = {
-            s: 1.0 + math.log((len(pool) + 1) / (1 + sum(s in have for _, _, have in pool)))
+            s: 1.0 + math.log((sentences_seen + 1) / (1 + sum(s in have for _, _, have in pool)))
             for s in wanted
         }
         best_per_doc: dict[int, _Candidate] = {}

@@ -19,6 +19,7 @@ from arbiter_llm import (
     TaskInput,
     TaskResult,
     Usage,
+    run_rules,
 )
 from arbiter_llm.text import segments
 
@@ -96,7 +97,7 @@ class Synthesis:
             if deadline.expired():
                 raise
             # Too little time for a model: the rules still answer.
-            output = self.task.run_offline(data)
+            output = await run_rules(self.task, data)
             for piece in segments(str(output["answer"])):
                 yield Fragment(piece)
             yield Completed(

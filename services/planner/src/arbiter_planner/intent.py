@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from arbiter.common.v1 import common_pb2
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import DeadlineExceeded
-from arbiter_llm import JSON, LLM, Outcome, Task, TaskInput, TaskResult, Usage
+from arbiter_llm import JSON, LLM, Outcome, Task, TaskInput, TaskResult, Usage, run_rules
 from arbiter_llm.text import keywords
 
 from arbiter_planner.decompose import QueryDecomposer
@@ -202,7 +202,7 @@ class IntentClassifier:
             if deadline.expired():
                 raise
             result = TaskResult(
-                output=self.task.run_offline(data),
+                output=await run_rules(self.task, data),
                 outcome=Outcome.FALLBACK,
                 problems=("too little time left to ask the model",),
             )
