@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 from arbiter_kit.errors import InvalidArgument
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    D = TypeVar("D", bound=DataclassInstance)
 
 
 def env_str(env: Mapping[str, str], key: str, default: str) -> str:
@@ -40,6 +47,29 @@ def env_bool(env: Mapping[str, str], key: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_override(env: Mapping[str, str], prefix: str, defaults: D) -> D:
+    """`defaults` with each str/int/float/bool field replaced by `<PREFIX>_<FIELD>` if set.
+
+    E.g. prefix `PLANNER_BREAKER` and field `open_seconds` read `PLANNER_BREAKER_OPEN_SECONDS`.
+    """
+    changes: dict[str, object] = {}
+    for field in dataclasses.fields(defaults):
+        key = f"{prefix}_{field.name.upper()}"
+        if env.get(key, "") == "":
+            continue
+        value = getattr(defaults, field.name)
+        # bool before int: bool is an int subclass.
+        if isinstance(value, bool):
+            changes[field.name] = env_bool(env, key, value)
+        elif isinstance(value, int):
+            changes[field.name] = env_int(env, key, value)
+        elif isinstance(value, float):
+            changes[field.name] = env_float(env, key, value)
+        elif isinstance(value, str):
+            changes[field.name] = env_str(env, key, value)
+    return dataclasses.replace(defaults, **changes)
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     """How a service's gRPC server listens and behaves."""
@@ -65,14 +95,21 @@ class ServerConfig:
     def from_env(
         cls, prefix: str, *, default_port: int, env: Mapping[str, str] | None = None
     ) -> ServerConfig:
-        """Read `<PREFIX>_HOST`, `_PORT`, `_METRICS_PORT`, ... (e.g. prefix `PLANNER`)."""
+        """Read `<PREFIX>_HOST`, `_PORT`, `_METRICS_PORT` (-1: none), `_MAX_CONCURRENT_RPCS`,
+        `_MAX_MESSAGE_BYTES`, `_GRACE_SECONDS`, `_KEEPALIVE_TIME_MS`, `_KEEPALIVE_TIMEOUT_MS`
+        (e.g. prefix `PLANNER`)."""
         e = os.environ if env is None else env
-        metrics = env_int(e, f"{prefix}_METRICS_PORT", default_port + 1000)
+        port = env_int(e, f"{prefix}_PORT", default_port)
+        # The metrics port follows the gRPC port (+1000) unless set; port 0 (any free
+        # port, as in tests) gets any free metrics port too.
+        metrics = env_int(e, f"{prefix}_METRICS_PORT", port + 1000 if port else 0)
         return cls(
             host=env_str(e, f"{prefix}_HOST", "127.0.0.1"),
-            port=env_int(e, f"{prefix}_PORT", default_port),
+            port=port,
             metrics_port=None if metrics < 0 else metrics,
             max_concurrent_rpcs=env_int(e, f"{prefix}_MAX_CONCURRENT_RPCS", 256),
             max_message_bytes=env_int(e, f"{prefix}_MAX_MESSAGE_BYTES", 16 * 1024 * 1024),
             grace_seconds=env_float(e, f"{prefix}_GRACE_SECONDS", 10.0),
+            keepalive_time_ms=env_int(e, f"{prefix}_KEEPALIVE_TIME_MS", 30_000),
+            keepalive_timeout_ms=env_int(e, f"{prefix}_KEEPALIVE_TIMEOUT_MS", 10_000),
         )

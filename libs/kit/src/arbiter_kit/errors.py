@@ -12,11 +12,16 @@ The tree::
     ├── ResourceExhausted         RESOURCE_EXHAUSTED
     ├── DeadlineExceeded          DEADLINE_EXCEEDED
     ├── Unavailable               UNAVAILABLE (a dependency failed, or a breaker is open)
-    └── Unimplemented             UNIMPLEMENTED
+    ├── Unimplemented             UNIMPLEMENTED
+    ├── Cancelled                 CANCELLED
+    ├── AlreadyExists             ALREADY_EXISTS
+    ├── Aborted                   ABORTED
+    └── OutOfRange                OUT_OF_RANGE
 
 Handlers raise these; one server interceptor turns them into a status with one
 `ErrorInfo` (reason, domain, metadata). Any other exception becomes INTERNAL with a
-fixed message, so internals never reach a caller.
+fixed message, so internals never reach a caller. `error_for_code` goes the other way,
+for the client kit's mapping of a downstream's failure.
 """
 
 from __future__ import annotations
@@ -25,10 +30,16 @@ from collections.abc import Mapping
 
 import grpc
 from google.protobuf import any_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
+from google.protobuf.message import DecodeError
+from google.rpc import (  # type: ignore[import-untyped]  # no stubs published
+    code_pb2,
+    error_details_pb2,
+    status_pb2,
+)
 from grpc_status import rpc_status
 
 DOMAIN = "arbiter"
+_DETAILS_KEY = "grpc-status-details-bin"
 INTERNAL_MESSAGE = "internal error; the incident is logged with its trace id"
 
 
@@ -110,11 +121,71 @@ class Unimplemented(ArbiterError):
     default_reason = "UNIMPLEMENTED"
 
 
+class Cancelled(ArbiterError):
+    code = grpc.StatusCode.CANCELLED
+    default_reason = "CANCELLED"
+
+
+class AlreadyExists(ArbiterError):
+    code = grpc.StatusCode.ALREADY_EXISTS
+    default_reason = "ALREADY_EXISTS"
+
+
+class Aborted(ArbiterError):
+    code = grpc.StatusCode.ABORTED
+    default_reason = "ABORTED"
+
+
+class OutOfRange(ArbiterError):
+    code = grpc.StatusCode.OUT_OF_RANGE
+    default_reason = "OUT_OF_RANGE"
+
+
+_BY_CODE: dict[grpc.StatusCode, type[ArbiterError]] = {
+    cls.code: cls
+    for cls in (
+        Internal,
+        InvalidArgument,
+        NotFound,
+        FailedPrecondition,
+        Unauthenticated,
+        PermissionDenied,
+        ResourceExhausted,
+        DeadlineExceeded,
+        Unavailable,
+        Unimplemented,
+        Cancelled,
+        AlreadyExists,
+        Aborted,
+        OutOfRange,
+    )
+}
+
+
+def error_for_code(
+    code: grpc.StatusCode,
+    message: str,
+    *,
+    reason: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> ArbiterError:
+    """The ArbiterError subclass for `code` carrying exactly `message`.
+
+    UNKNOWN, DATA_LOSS and any code without a class of its own become Internal.
+    """
+    cls = _BY_CODE.get(code, Internal)
+    error = cls.__new__(cls)
+    # Bypass subclass constructors (InvalidArgument prefixes the field name) so the
+    # message stays the one given; the field still comes from the metadata.
+    ArbiterError.__init__(error, message, reason=reason, metadata=metadata)
+    if isinstance(error, InvalidArgument):
+        error.field = error.metadata.get("field", "")
+    return error
+
+
 def to_status(error: ArbiterError, *, domain: str = DOMAIN) -> grpc.Status:
     """The `google.rpc.Status` (with one ErrorInfo) that represents `error`."""
-    info = error_details_pb2.ErrorInfo(
-        reason=error.reason, domain=domain, metadata=error.metadata
-    )
+    info = error_details_pb2.ErrorInfo(reason=error.reason, domain=domain, metadata=error.metadata)
     detail = any_pb2.Any()
     detail.Pack(info)
     status = status_pb2.Status(
@@ -126,15 +197,23 @@ def to_status(error: ArbiterError, *, domain: str = DOMAIN) -> grpc.Status:
 
 
 def error_info(error: grpc.RpcError) -> error_details_pb2.ErrorInfo | None:
-    """The ErrorInfo a failed call carried, if any."""
-    if not isinstance(error, grpc.Call):
-        return None
-    status = rpc_status.from_call(error)
-    if status is None:
-        return None
-    for detail in status.details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            return info
+    """The ErrorInfo a failed call carried, if any.
+
+    Reads the status details from the trailing metadata itself: `grpc.aio.AioRpcError`
+    is not a `grpc.Call`, and `rpc_status.from_call` raises on a code/message mismatch,
+    which a caller mapping an error must not.
+    """
+    trailing = getattr(error, "trailing_metadata", None)
+    for key, value in (trailing() if callable(trailing) else None) or ():
+        if key != _DETAILS_KEY or not isinstance(value, bytes):
+            continue
+        try:
+            status = status_pb2.Status.FromString(value)
+        except DecodeError:
+            return None
+        for detail in status.details:
+            if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+                info = error_details_pb2.ErrorInfo()
+                detail.Unpack(info)
+                return info
     return None

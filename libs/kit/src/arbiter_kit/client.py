@@ -1,0 +1,378 @@
+"""The client kit: one `Downstream` per service a caller talks to.
+
+Each call gets a timeout from the caller's remaining budget, passes a circuit breaker
+and a bound on in-flight calls, carries the request/session/trace ids, and is counted
+in the `grpc_client_*` metrics. Unary calls are retried by gRPC itself (service-config
+`retryPolicy`, UNAVAILABLE only, with `retryThrottling`); server streams are retried
+here, and only while no result has arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, ClassVar
+
+import grpc
+
+from arbiter_kit import logs, metrics
+from arbiter_kit.breaker import BreakerConfig, CircuitBreaker, is_failure
+from arbiter_kit.config import env_float, env_int, env_override, env_str
+from arbiter_kit.deadline import Deadline
+from arbiter_kit.errors import ArbiterError, DeadlineExceeded, error_for_code, error_info
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How calls to a downstream are retried: on UNAVAILABLE only, with backoff."""
+
+    default: ClassVar[RetryPolicy]
+    """The defaults below, as one shared instance."""
+
+    max_attempts: int = 3
+    """Attempts per call, the first included (gRPC caps its own retries at 5)."""
+    initial_backoff_seconds: float = 0.05
+    """Upper bound of the random (full-jitter) wait before the first retry."""
+    max_backoff_seconds: float = 1.0
+    """Upper bound of the wait before any retry."""
+    backoff_multiplier: float = 2.0
+    """Growth of that bound from one retry to the next."""
+    throttle_max_tokens: float = 10.0
+    """Retry throttling bucket: a failure takes a token, retries stop at half of this."""
+    throttle_token_ratio: float = 0.1
+    """Retry throttling: tokens a successful call puts back."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_attempts <= 5:
+            raise ValueError(f"max_attempts must be in 1..5, got {self.max_attempts}")
+        if self.initial_backoff_seconds <= 0 or self.max_backoff_seconds <= 0:
+            raise ValueError("backoff seconds must be > 0")
+        if self.backoff_multiplier < 1.0:
+            raise ValueError("backoff_multiplier must be >= 1")
+        # gRPC's service config holds maxTokens as a whole number (uint32).
+        tokens = self.throttle_max_tokens
+        if not (0 < tokens <= 1000 and float(tokens).is_integer()):
+            raise ValueError(f"throttle_max_tokens must be a whole number in 1..1000: {tokens}")
+        if self.throttle_token_ratio <= 0:
+            raise ValueError("throttle_token_ratio must be > 0")
+
+    def backoff(self, retry: int) -> float:
+        """A full-jitter wait before retry number `retry` (1 for the first retry)."""
+        bound = self.initial_backoff_seconds * self.backoff_multiplier ** (retry - 1)
+        return random.uniform(0.0, min(self.max_backoff_seconds, bound))
+
+    def service_config(self) -> dict[str, Any]:
+        """The gRPC service config that makes the channel retry by this policy."""
+        config: dict[str, Any] = {
+            "loadBalancingConfig": [{"round_robin": {}}],
+            "retryThrottling": {
+                "maxTokens": int(self.throttle_max_tokens),
+                "tokenRatio": self.throttle_token_ratio,
+            },
+        }
+        if self.max_attempts > 1:  # gRPC rejects a retryPolicy with maxAttempts < 2
+            config["methodConfig"] = [
+                {
+                    "name": [{}],  # every method of every service on this channel
+                    "retryPolicy": {
+                        "maxAttempts": self.max_attempts,
+                        "initialBackoff": f"{self.initial_backoff_seconds:.9f}s",
+                        "maxBackoff": f"{self.max_backoff_seconds:.9f}s",
+                        "backoffMultiplier": self.backoff_multiplier,
+                        "retryableStatusCodes": ["UNAVAILABLE"],
+                    },
+                }
+            ]
+        return config
+
+
+RetryPolicy.default = RetryPolicy()
+
+
+@dataclass(frozen=True)
+class DownstreamConfig:
+    """How a caller reaches one downstream service."""
+
+    name: str
+    """Short name of the downstream (`planner`); labels metrics, errors and env keys."""
+    target: str
+    """gRPC target, e.g. `127.0.0.1:50052` or `dns:///planner:50052`."""
+    call_timeout_seconds: float = 30.0
+    """Cap on any one call, below the caller's budget."""
+    max_in_flight: int = 64
+    """Bound on concurrent calls on this channel; more wait for a slot."""
+    max_message_bytes: int = 16 * 1024 * 1024
+    """Largest message sent or received."""
+    retry: RetryPolicy = RetryPolicy.default
+    """Retries on UNAVAILABLE."""
+    breaker: BreakerConfig = BreakerConfig.default
+    """This downstream's circuit breaker."""
+
+    def __post_init__(self) -> None:
+        if self.call_timeout_seconds <= 0 or self.max_in_flight < 1:
+            raise ValueError("call_timeout_seconds must be > 0 and max_in_flight >= 1")
+
+    @classmethod
+    def from_env(
+        cls, name: str, *, default_target: str, env: Mapping[str, str] | None = None
+    ) -> DownstreamConfig:
+        """Read `<NAME>_TARGET`, `_CALL_TIMEOUT_SECONDS`, `_MAX_IN_FLIGHT`,
+        `_MAX_MESSAGE_BYTES`, `_RETRY_<FIELD>` and `_BREAKER_<FIELD>` (e.g. PLANNER_...)."""
+        e = os.environ if env is None else env
+        p = name.upper().replace("-", "_")
+        return cls(
+            name=name,
+            target=env_str(e, f"{p}_TARGET", default_target),
+            call_timeout_seconds=env_float(e, f"{p}_CALL_TIMEOUT_SECONDS", 30.0),
+            max_in_flight=env_int(e, f"{p}_MAX_IN_FLIGHT", 64),
+            max_message_bytes=env_int(e, f"{p}_MAX_MESSAGE_BYTES", 16 * 1024 * 1024),
+            retry=env_override(e, f"{p}_RETRY", RetryPolicy.default),
+            breaker=env_override(e, f"{p}_BREAKER", BreakerConfig.default),
+        )
+
+    def channel_options(self) -> list[tuple[str, Any]]:
+        return [
+            ("grpc.enable_retries", 1),
+            ("grpc.service_config", json.dumps(self.retry.service_config())),
+            ("grpc.max_send_message_length", self.max_message_bytes),
+            ("grpc.max_receive_message_length", self.max_message_bytes),
+            # Notice a dead peer (a killed pod) within ~40 s even on an idle channel; the
+            # kit's servers permit pings this often.
+            ("grpc.keepalive_time_ms", 30_000),
+            ("grpc.keepalive_timeout_ms", 10_000),
+            ("grpc.keepalive_permit_without_calls", 1),
+        ]
+
+
+def downstream_error(name: str, error: grpc.aio.AioRpcError) -> ArbiterError:
+    """The ArbiterError for a failed call to downstream `name`.
+
+    Same status code; the downstream's ErrorInfo reason when it sent one, else
+    `<NAME>_<CODE>`; the message `<name>: <details>`; the ErrorInfo metadata plus
+    `downstream`.
+    """
+    code = error.code()
+    info = error_info(error)
+    reason = info.reason if info is not None and info.reason else None
+    metadata = dict(info.metadata) if info is not None else {}
+    metadata["downstream"] = name
+    return error_for_code(
+        code,
+        f"{name}: {error.details() or code.name}",
+        reason=reason or f"{name.upper().replace('-', '_')}_{code.name}",
+        metadata=metadata,
+    )
+
+
+class _RetryThrottle:
+    """gRPC's retry throttling, for the stream retries gRPC cannot do itself."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._max = policy.throttle_max_tokens
+        self._ratio = policy.throttle_token_ratio
+        self._tokens = policy.throttle_max_tokens
+
+    def failed(self) -> None:
+        self._tokens = max(0.0, self._tokens - 1.0)
+
+    def succeeded(self) -> None:
+        self._tokens = min(self._max, self._tokens + self._ratio)
+
+    def allows_retry(self) -> bool:
+        return self._tokens > self._max / 2
+
+
+class _ClientCall:
+    """Metrics for one outbound call attempt."""
+
+    def __init__(self, method: Any, kind: str) -> None:
+        # grpc.aio multicallables keep their method name only in a private attribute;
+        # a missing name must cost a label, never a call.
+        raw = getattr(method, "_method", b"")
+        full = raw.decode() if isinstance(raw, bytes) else str(raw)
+        service, name = metrics.split_method(full) if full.count("/") == 2 else ("", "")
+        self.labels = (kind, service or "unknown", name or "unknown")
+        self.started = time.perf_counter()
+        metrics.CLIENT_STARTED.labels(*self.labels).inc()
+        metrics.CLIENT_MSG_SENT.labels(*self.labels).inc()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def received(self) -> None:
+        metrics.CLIENT_MSG_RECEIVED.labels(*self.labels).inc()
+
+    def done(self, code: grpc.StatusCode) -> None:
+        metrics.CLIENT_HANDLED.labels(*self.labels, code.name).inc()
+        metrics.CLIENT_HANDLING.labels(*self.labels).observe(self.elapsed())
+
+
+class Downstream:
+    """One downstream service as a caller sees it: channel, breaker, bounds, metrics."""
+
+    def __init__(self, config: DownstreamConfig) -> None:
+        self.config = config
+        self.name = config.name
+        self.breaker = CircuitBreaker(config.name, config.breaker)
+        self.channel: grpc.aio.Channel = grpc.aio.insecure_channel(
+            config.target, options=config.channel_options()
+        )
+        self._slots = asyncio.Semaphore(config.max_in_flight)
+        self._throttle = _RetryThrottle(config.retry)
+
+    async def __aenter__(self) -> Downstream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self.channel.close(None)
+
+    async def unary(
+        self,
+        method: grpc.aio.UnaryUnaryMultiCallable[Any, Any],
+        request: Any,
+        *,
+        deadline: Deadline,
+    ) -> Any:
+        """Call a unary method within `deadline`; failures raise ArbiterError."""
+        async with self._slot(deadline):
+            timeout = deadline.timeout(cap=self.config.call_timeout_seconds)
+            epoch = self.breaker.acquire()
+            call = _ClientCall(method, "unary")
+            try:
+                response = await method(request, timeout=timeout, metadata=logs.outgoing_metadata())
+            except grpc.aio.AioRpcError as error:
+                raise self._failed(error, call, epoch, call.elapsed()) from error
+            except BaseException:
+                self.breaker.release(epoch)
+                call.done(grpc.StatusCode.CANCELLED)
+                raise
+            call.received()
+            call.done(grpc.StatusCode.OK)
+            self.breaker.record(True, call.elapsed(), epoch=epoch)
+            return response
+
+    def stream(
+        self,
+        method: grpc.aio.UnaryStreamMultiCallable[Any, Any],
+        request: Any,
+        *,
+        deadline: Deadline,
+        is_result: Callable[[Any], bool],
+    ) -> AsyncIterator[Any]:
+        """Call a server-streaming method within `deadline`, yielding its messages.
+
+        On UNAVAILABLE before any message for which `is_result` holds, the call is
+        re-issued (backoff, breaker, budget permitting); the caller then sees the
+        progress messages of the new attempt too.
+        """
+        return self._stream(method, request, deadline, is_result)
+
+    async def _stream(
+        self,
+        method: grpc.aio.UnaryStreamMultiCallable[Any, Any],
+        request: Any,
+        deadline: Deadline,
+        is_result: Callable[[Any], bool],
+    ) -> AsyncIterator[Any]:
+        policy = self.config.retry
+        attempt = 0
+        while True:
+            attempt += 1
+            got_result = False
+            failure: grpc.aio.AioRpcError | None = None
+            async with self._slot(deadline):
+                timeout = deadline.timeout(cap=self.config.call_timeout_seconds)
+                epoch = self.breaker.acquire()
+                metrics_call = _ClientCall(method, "server_stream")
+                call = method(request, timeout=timeout, metadata=logs.outgoing_metadata())
+                # A stream's length is the work it reports on; how soon it answers is
+                # what says whether the downstream is slow.
+                first_message: float | None = None
+                try:
+                    async for message in call:
+                        metrics_call.received()
+                        if first_message is None:
+                            first_message = metrics_call.elapsed()
+                        got_result = got_result or is_result(message)
+                        yield message
+                except grpc.aio.AioRpcError as error:
+                    failure = error
+                except BaseException:
+                    # The consumer stopped reading or was cancelled: end the call, and
+                    # let its outcome count only if the result had arrived.
+                    call.cancel()
+                    metrics_call.done(grpc.StatusCode.CANCELLED)
+                    if got_result:
+                        self.breaker.record(True, first_message or 0.0, epoch=epoch)
+                    else:
+                        self.breaker.release(epoch)
+                    raise
+                seconds = metrics_call.elapsed() if first_message is None else first_message
+                if failure is None:
+                    metrics_call.done(grpc.StatusCode.OK)
+                    self.breaker.record(True, seconds, epoch=epoch)
+                    self._throttle.succeeded()
+                    return
+                error_out = self._failed(failure, metrics_call, epoch, seconds)
+            if failure.code() is grpc.StatusCode.UNAVAILABLE:
+                self._throttle.failed()
+            wait = policy.backoff(attempt)
+            if (
+                failure.code() is not grpc.StatusCode.UNAVAILABLE
+                or got_result
+                or attempt >= policy.max_attempts
+                or not self._throttle.allows_retry()
+                or deadline.remaining() <= wait
+            ):
+                raise error_out from failure
+            metrics.RETRIES.labels(self.name).inc()
+            log.info(
+                "retrying %s stream after UNAVAILABLE",
+                self.name,
+                extra={"downstream": self.name, "attempt": attempt, "backoff_seconds": wait},
+            )
+            await asyncio.sleep(wait)
+
+    def _failed(
+        self, error: grpc.aio.AioRpcError, call: _ClientCall, epoch: int, seconds: float
+    ) -> ArbiterError:
+        """Record a failed attempt everywhere it counts; the error to raise for it."""
+        code = error.code()
+        call.done(code)
+        self.breaker.record(not is_failure(code), seconds, epoch=epoch)
+        metrics.DEPENDENCY_FAILURES.labels(self.name, code.name).inc()
+        return downstream_error(self.name, error)
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, deadline: Deadline) -> AsyncIterator[None]:
+        """Hold one of the channel's in-flight slots, waiting at most until `deadline`."""
+        try:
+            async with asyncio.timeout(deadline.timeout()):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise DeadlineExceeded(
+                f"{self.name}: no free call slot before the deadline",
+                metadata={"downstream": self.name},
+            ) from None
+        try:
+            yield
+        finally:
+            self._slots.release()
