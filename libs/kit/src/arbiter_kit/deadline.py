@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
-
 from arbiter_kit.errors import DeadlineExceeded
 
 
@@ -22,7 +22,7 @@ class Deadline:
         return cls(time.monotonic() + seconds)
 
     @classmethod
-    def of_call(cls, context: grpc.aio.ServicerContext, *, default: float) -> Deadline:
+    def of_call(cls, context: grpc.aio.ServicerContext[Any, Any], *, default: float) -> Deadline:
         """The deadline the caller set on this call, or `default` seconds from now."""
         remaining = context.time_remaining()
         return cls.after(default if remaining is None else remaining)

@@ -4,16 +4,18 @@ mapping of domain errors to `google.rpc.Status`. One wrapper serves all four RPC
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
-
 from arbiter_kit import logs, metrics
-from arbiter_kit.errors import ArbiterError, Internal, to_status
+from arbiter_kit.errors import ArbiterError, Internal, Unimplemented, to_status
+
+if TYPE_CHECKING:
+    Context = grpc.aio.ServicerContext[Any, Any]
 
 log = logging.getLogger(__name__)
 
@@ -21,17 +23,12 @@ log = logging.getLogger(__name__)
 class _Call:
     """Bookkeeping for one server call: labels, timer, message counts, final code."""
 
-    def __init__(self, full_method: str, kind: str, metadata: tuple[Any, ...]) -> None:
+    def __init__(self, full_method: str, kind: str, context: Context) -> None:
         service, method = metrics.split_method(full_method)
         self.labels = (kind, service, method)
         self.method = full_method
         self.started = time.perf_counter()
-        md = {k: v for k, v in metadata or ()}
-        logs.request_id.set(str(md.get("x-request-id") or uuid.uuid4().hex[:16]))
-        if md.get("x-session-id"):
-            logs.session_id.set(str(md["x-session-id"]))
-        traceparent = str(md.get("traceparent", ""))
-        logs.trace_id.set(traceparent.split("-")[1] if traceparent.count("-") >= 3 else "")
+        logs.bind_incoming(context.invocation_metadata() or ())
         metrics.SERVER_STARTED.labels(*self.labels).inc()
 
     def received(self) -> None:
@@ -45,75 +42,97 @@ class _Call:
         metrics.SERVER_HANDLING.labels(*self.labels).observe(time.perf_counter() - self.started)
 
 
-async def _fail(call: _Call, context: grpc.aio.ServicerContext, exc: BaseException) -> None:
-    """Abort the call with the status `exc` stands for; always raises."""
-    if isinstance(exc, asyncio.CancelledError):
-        call.done(grpc.StatusCode.CANCELLED)
+def _ended_code(context: Context) -> grpc.StatusCode:
+    """The code a handler set itself (by abort or set_code), OK if it set none."""
+    code = context.code()
+    # Older grpc versions report the code as the raw integer.
+    if isinstance(code, int) and not isinstance(code, grpc.StatusCode):
+        code = next((c for c in grpc.StatusCode if c.value[0] == code), grpc.StatusCode.UNKNOWN)
+    return code if isinstance(code, grpc.StatusCode) else grpc.StatusCode.OK
+
+
+async def _fail(call: _Call, context: Context, exc: BaseException) -> None:
+    """Record the call's end and abort it with the status `exc` stands for.
+
+    Cancellation (the client went away, or its deadline passed) is recorded and
+    re-raised: there is nobody to send a status to.
+    """
+    if isinstance(exc, asyncio.CancelledError | GeneratorExit | KeyboardInterrupt | SystemExit):
+        expired = (context.time_remaining() or 1.0) <= 0.0
+        call.done(grpc.StatusCode.DEADLINE_EXCEEDED if expired else grpc.StatusCode.CANCELLED)
         raise exc
-    if not isinstance(exc, ArbiterError):
-        log.exception("unhandled error", extra={"method": call.method})
+    if isinstance(exc, NotImplementedError):
+        # The generated base servicer raises this for methods a service does not serve.
+        exc = Unimplemented(f"{call.method} is not implemented by this server")
+    elif not isinstance(exc, ArbiterError):
+        log.error("unhandled error", exc_info=exc, extra={"method": call.method})
         exc = Internal("unhandled error")
     elif exc.code is grpc.StatusCode.INTERNAL:
-        log.error("internal error: %s", exc.message, extra={"method": call.method})
+        log.error("internal error: %s", exc.message, exc_info=exc, extra={"method": call.method})
     call.done(exc.code)
-    await context.abort_with_status(to_status(exc))
-
-
-def _aborted_code(context: grpc.aio.ServicerContext) -> grpc.StatusCode:
-    code = context.code()
-    return code if isinstance(code, grpc.StatusCode) else grpc.StatusCode.UNKNOWN
+    status = to_status(exc)
+    await context.abort(status.code, status.details, trailing_metadata=status.trailing_metadata)
 
 
 def _wrap_unary_response(
-    behavior: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]],
+    behavior: Callable[[Any, Context], Any],
     full_method: str,
     kind: str,
     request_streaming: bool,
-) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:
-    async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        call = _Call(full_method, kind, context.invocation_metadata() or ())
+) -> Callable[[Any, Context], Awaitable[Any]]:
+    async def handle(request: Any, context: Context) -> Any:
+        call = _Call(full_method, kind, context)
         if request_streaming:
             request = _count(request, call)
         else:
             call.received()
         try:
-            response = await behavior(request, context)
+            response = behavior(request, context)
+            if inspect.isawaitable(response):
+                response = await response
         except grpc.aio.AbortError:
-            call.done(_aborted_code(context))
+            call.done(_ended_code(context))
             raise
-        except BaseException as exc:  # noqa: BLE001 - mapped to a status, never leaked
+        except BaseException as exc:
             await _fail(call, context, exc)
             raise
-        call.sent()
-        call.done(grpc.StatusCode.OK)
+        code = _ended_code(context)
+        if response is not None and code is grpc.StatusCode.OK:
+            call.sent()
+        call.done(code)
         return response
 
     return handle
 
 
 def _wrap_stream_response(
-    behavior: Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]],
+    behavior: Callable[[Any, Context], Any],
     full_method: str,
     kind: str,
     request_streaming: bool,
-) -> Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]]:
-    async def handle(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-        call = _Call(full_method, kind, context.invocation_metadata() or ())
+) -> Callable[[Any, Context], AsyncIterator[Any]]:
+    async def handle(request: Any, context: Context) -> AsyncIterator[Any]:
+        call = _Call(full_method, kind, context)
         if request_streaming:
             request = _count(request, call)
         else:
             call.received()
         try:
-            async for response in behavior(request, context):
-                call.sent()
-                yield response
+            responses = behavior(request, context)
+            if inspect.isawaitable(responses):
+                # A handler that writes with `context.write()` instead of yielding.
+                await responses
+            else:
+                async for response in responses:
+                    call.sent()
+                    yield response
         except grpc.aio.AbortError:
-            call.done(_aborted_code(context))
+            call.done(_ended_code(context))
             raise
-        except BaseException as exc:  # noqa: BLE001 - mapped to a status, never leaked
+        except BaseException as exc:
             await _fail(call, context, exc)
             raise
-        call.done(grpc.StatusCode.OK)
+        call.done(_ended_code(context))
 
     return handle
 
@@ -124,25 +143,28 @@ async def _count(requests: AsyncIterator[Any], call: _Call) -> AsyncIterator[Any
         yield request
 
 
-class ServerInterceptor(grpc.aio.ServerInterceptor):
+class ServerInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
     """Metrics, logging context and error mapping around every handler."""
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]
+        ],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Any, Any]:
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
         method = handler_call_details.method
-        kind = metrics.rpc_type(handler.request_streaming, handler.response_streaming)
+        # Probes and reflection would drown the RED metrics of the service itself.
         if method.startswith("/grpc.health.") or method.startswith("/grpc.reflection."):
             return handler
         streams_in = handler.request_streaming
+        kind = metrics.rpc_type(streams_in, handler.response_streaming)
         factory: Any
         if handler.response_streaming:
-            inner = handler.unary_stream or handler.stream_stream
+            inner: Any = handler.unary_stream or handler.stream_stream
             wrapped: Any = _wrap_stream_response(inner, method, kind, streams_in)
             factory = (
                 grpc.stream_stream_rpc_method_handler
@@ -157,14 +179,15 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                 if streams_in
                 else grpc.unary_unary_rpc_method_handler
             )
-        return factory(
+        new_handler: grpc.RpcMethodHandler[Any, Any] = factory(
             wrapped,
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
+        return new_handler
 
 
-def server_interceptors(service: str) -> list[grpc.aio.ServerInterceptor]:
+def server_interceptors(service: str) -> list[grpc.aio.ServerInterceptor[Any, Any]]:
     """The interceptors every Arbiter server runs, outermost first."""
     del service  # labels come from the method name; kept for per-service policy later
     return [ServerInterceptor()]

@@ -13,7 +13,10 @@ SERVER_HANDLED = Counter(
     "grpc_server_handled_total", "RPCs completed on the server.", (*_RPC, "grpc_code")
 )
 SERVER_HANDLING = Histogram(
-    "grpc_server_handling_seconds", "RPC handling time on the server.", _RPC, buckets=LATENCY_BUCKETS
+    "grpc_server_handling_seconds",
+    "RPC handling time on the server.",
+    _RPC,
+    buckets=LATENCY_BUCKETS,
 )
 SERVER_MSG_RECEIVED = Counter(
     "grpc_server_msg_received_total", "Messages received by the server.", _RPC
@@ -53,7 +56,9 @@ DEPENDENCY_FAILURES = Counter(
     "Failed calls to a dependency (services, stores, models), by reason.",
     ("dependency", "reason"),
 )
-LLM_CALLS = Counter("arbiter_llm_calls_total", "LLM calls by step and outcome.", ("step", "outcome"))
+LLM_CALLS = Counter(
+    "arbiter_llm_calls_total", "LLM calls by step and outcome.", ("step", "outcome")
+)
 LLM_TOKENS = Counter("arbiter_llm_tokens_total", "LLM tokens by step and kind.", ("step", "kind"))
 
 
@@ -73,7 +78,19 @@ def rpc_type(request_streaming: bool, response_streaming: bool) -> str:
     return "unary"
 
 
+class MetricsEndpoint:
+    """The /metrics HTTP server of one process; `close()` frees its port."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._server, self._thread = start_http_server(port, addr=host)
+        self.port = int(self._server.server_port)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
 def start_metrics_server(host: str, port: int) -> int:
     """Serve /metrics over HTTP on its own port; returns the bound port."""
-    server, _ = start_http_server(port, addr=host)
-    return int(server.server_port)
+    return MetricsEndpoint(host, port).port

@@ -4,19 +4,23 @@ limits, a metrics port and SIGTERM draining. A service supplies its servicers on
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import logging
+import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from arbiter_kit.config import ServerConfig, env_str
+from arbiter_kit.interceptors import server_interceptors
+from arbiter_kit.logs import configure_logging
+from arbiter_kit.metrics import MetricsEndpoint
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-
-from arbiter_kit.config import ServerConfig
-from arbiter_kit.interceptors import server_interceptors
-from arbiter_kit.metrics import start_metrics_server
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +44,12 @@ class ServiceServer:
         self.name = name
         self.config = config
         self.services = tuple(services)
-        self.health = health.aio.HealthServicer()
+        self.health = health.aio.HealthServicer()  # type: ignore[attr-defined]
         self.port = 0
         self.metrics_port: int | None = None
         self._server: grpc.aio.Server | None = None
+        self._metrics: MetricsEndpoint | None = None
+        self._stopped = False
 
     async def start(self) -> int:
         """Bind, start serving, mark every service SERVING; returns the bound port."""
@@ -73,7 +79,8 @@ class ServiceServer:
         for service_name in ["", *names]:
             await self.health.set(service_name, health_pb2.HealthCheckResponse.SERVING)
         if c.metrics_port is not None:
-            self.metrics_port = start_metrics_server(c.host, c.metrics_port)
+            self._metrics = MetricsEndpoint(c.host, c.metrics_port)
+            self.metrics_port = self._metrics.port
         log.info(
             "serving",
             extra={"service": self.name, "port": self.port, "metrics_port": self.metrics_port},
@@ -82,10 +89,13 @@ class ServiceServer:
 
     async def stop(self, grace: float | None = None) -> None:
         """Drain: report NOT_SERVING, refuse new calls, let in-flight ones finish."""
-        if self._server is None:
+        if self._server is None or self._stopped:
             return
+        self._stopped = True
         await self.health.enter_graceful_shutdown()
         await self._server.stop(self.config.grace_seconds if grace is None else grace)
+        if self._metrics is not None:
+            self._metrics.close()
         log.info("stopped", extra={"service": self.name})
 
     async def wait(self) -> None:
@@ -100,5 +110,56 @@ async def run_until_signalled(server: ServiceServer) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await server.stop()
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        await server.stop()
+
+
+ServicesFactory = Callable[
+    [],
+    Sequence[Service]
+    | Awaitable[Sequence[Service]]
+    | AbstractAsyncContextManager[Sequence[Service]],
+]
+"""What builds a service's servicers: a plain function, a coroutine function, or an
+async context manager (for dependencies to close on shutdown, e.g. channels)."""
+
+
+async def serve(name: str, config: ServerConfig, build_services: ServicesFactory) -> None:
+    """Build the services, serve them until SIGTERM/SIGINT, drain, clean up."""
+    async with _built(build_services) as services:
+        await run_until_signalled(ServiceServer(name=name, config=config, services=services))
+
+
+def main_for(
+    name: str,
+    default_port: int,
+    build_services: ServicesFactory,
+    *,
+    env: Mapping[str, str] | None = None,
+) -> None:
+    """A service's whole `__main__`: JSON logs, config from `<NAME>_*`, serve, drain.
+
+    The log level comes from `<NAME>_LOG_LEVEL`, else `LOG_LEVEL`, else INFO.
+    """
+    e = os.environ if env is None else env
+    prefix = name.upper().replace("-", "_")
+    level = env_str(e, f"{prefix}_LOG_LEVEL", env_str(e, "LOG_LEVEL", "INFO"))
+    configure_logging(name, level=level)
+    config = ServerConfig.from_env(prefix, default_port=default_port, env=e)
+    asyncio.run(serve(name, config, build_services))
+
+
+@contextlib.asynccontextmanager
+async def _built(build_services: ServicesFactory) -> AsyncIterator[Sequence[Service]]:
+    built = build_services()
+    if isinstance(built, AbstractAsyncContextManager):
+        async with built as services:
+            yield services
+    elif inspect.isawaitable(built):
+        yield await built
+    else:
+        yield built
