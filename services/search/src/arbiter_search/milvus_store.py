@@ -24,6 +24,10 @@ T = TypeVar("T")
 QUERY_WINDOW = 16_384
 """Most rows one Milvus query returns."""
 SOURCES_PER_QUERY = 256
+LITE_HINT = (
+    " (only one process at a time may open a Milvus Lite data directory:"
+    " is another search service using it?)"
+)
 WRITE_BATCH_BYTES = 8 * 1024 * 1024
 """Rows per upsert call are capped by size, well under Milvus's 64 MiB message limit."""
 
@@ -67,7 +71,8 @@ class MilvusPassageStore:
             client = await asyncio.to_thread(connect)
         except (MilvusException, OSError) as exc:
             log.error("cannot open Milvus", extra={"uri": uri, "error": str(exc)})
-            raise Unavailable(f"cannot open Milvus at {uri}: {exc}") from exc
+            hint = "" if "://" in uri else LITE_HINT
+            raise Unavailable(f"cannot open Milvus at {uri}: {exc}{hint}") from exc
         store = cls(client, collection=collection, dense_dim=dense_dim)
         try:
             await store._call(store._prepare_collection)
