@@ -1,0 +1,176 @@
+"""The gateway against the real workers: flows, concurrency, failures, session RPCs."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import pytest
+from arbiter.common.v1 import common_pb2
+from arbiter.gateway.v1 import gateway_pb2
+from prometheus_client import REGISTRY
+
+from arbiter_kit.breaker import BreakerConfig
+from arbiter_kit.errors import error_info
+from tests.gateway.conftest import ask, gateway, kinds, step_events
+
+S = common_pb2.StepStatus
+RESEARCH = "What must a firm do when it suspects money laundering?"
+
+
+async def test_research_flow_events_in_order_with_citations(workers):
+    async with gateway(workers) as stub:
+        events = await ask(stub, RESEARCH)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert kinds(events)[:4] == [
+        "session_started", "planning_started", "plan_ready", "execution_started"
+    ]
+    assert kinds(events)[-1] == "final_response"
+    plan = events[2].plan_ready.plan
+    assert all(s.status == S.STEP_STATUS_PENDING for s in plan.steps)
+    for step in plan.steps:
+        assert [st for sid, st in step_events(events) if sid == step.id] == [
+            S.STEP_STATUS_IN_PROGRESS, S.STEP_STATUS_COMPLETED
+        ]
+    final = events[-1].final_response
+    assert final.citations and final.intent == common_pb2.INTENT_RESEARCH
+    assert "".join(e.answer_delta.text for e in events if e.HasField("answer_delta")) == final.answer
+
+
+async def test_independent_steps_run_concurrently(workers):
+    question = (
+        "What must a firm do when it suspects money laundering? "
+        "And also, what records must it keep about customer due diligence?"
+    )
+    async with gateway(workers) as stub:
+        events = await ask(stub, question)
+    plan = events[2].plan_ready.plan
+    research = [s.id for s in plan.steps if s.kind == common_pb2.STEP_KIND_RESEARCH]
+    assert len(research) >= 2, plan
+    updates = step_events(events)
+    first_done = next(i for i, (_, st) in enumerate(updates) if st == S.STEP_STATUS_COMPLETED)
+    started_before = {sid for sid, st in updates[:first_done] if st == S.STEP_STATUS_IN_PROGRESS}
+    assert set(research) <= started_before
+    synth = next(s for s in plan.steps if s.kind == common_pb2.STEP_KIND_SYNTHESIZE)
+    assert set(synth.depends_on) == set(research)
+
+
+async def test_greeting_calls_no_worker(workers):
+    async with gateway({**workers, "search": "127.0.0.1:1", "analysis": "127.0.0.1:1"}) as stub:
+        events = await ask(stub, "Good morning!")
+    assert kinds(events) == ["session_started", "planning_started", "plan_ready", "final_response"]
+    assert events[-1].final_response.intent == common_pb2.INTENT_CHITCHAT
+
+
+async def test_unfinished_judgement_fails_its_step_and_the_answer_says_so(workers):
+    question = (
+        "A firm onboarded a high-risk customer without enhanced due diligence and filed the "
+        "suspicious activity report 40 days later. Is that a breach?"
+    )
+    async with gateway(workers) as stub:
+        events = await ask(stub, question)
+    plan = events[2].plan_ready.plan
+    assert plan.intent == common_pb2.INTENT_JUDGEMENT
+    final = events[-1].final_response
+    judge = next(s for s in plan.steps if s.kind == common_pb2.STEP_KIND_JUDGE)
+    assert (judge.id, S.STEP_STATUS_FAILED) in step_events(events)
+    assert any("judgement" in m for m in final.missing)
+    assert final.answer
+
+
+async def test_open_breaker_fails_the_step_fast_and_is_a_metric(workers):
+    breaker = BreakerConfig(window_size=2, minimum_calls=1, open_seconds=60, half_open_calls=1)
+    dead = {**workers, "search": "127.0.0.1:1"}
+    async with gateway(dead, breaker=breaker) as stub:
+        first = await ask(stub, RESEARCH)
+        second = await ask(stub, RESEARCH)
+    for events in (first, second):
+        assert kinds(events)[-1] == "final_response"
+        failed = [e.step_updated.step for e in events if e.HasField("step_updated")
+                  and e.step_updated.step.status == S.STEP_STATUS_FAILED]
+        assert [s.kind for s in failed] == [common_pb2.STEP_KIND_RESEARCH]
+        assert any("research" in m for m in events[-1].final_response.missing)
+    second_error = next(
+        e.step_updated.step.error for e in second
+        if e.HasField("step_updated") and e.step_updated.step.status == S.STEP_STATUS_FAILED
+    )
+    assert "circuit" in second_error.lower() or "open" in second_error.lower()
+    assert REGISTRY.get_sample_value("arbiter_circuit_breaker_state", {"downstream": "search"}) == 1
+
+
+async def test_bad_input_is_invalid_argument_naming_the_field(workers):
+    async with gateway(workers) as stub:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await ask(stub, "   ")
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    info = error_info(caught.value)
+    assert info is not None and info.metadata["field"] == "question"
+
+
+async def test_get_session_and_resume_replay_the_log(workers):
+    async with gateway(workers) as stub:
+        events = await ask(stub, RESEARCH)
+        started = events[0].session_started
+        got = await stub.GetSession(gateway_pb2.GetSessionRequest(session_id=started.session_id))
+        assert got.session.state == gateway_pb2.SESSION_STATE_COMPLETED
+        assert got.session.last_seq == len(events)
+        assert got.session.final_response == events[-1].final_response
+        replay = [
+            r.event
+            async for r in stub.Resume(
+                gateway_pb2.ResumeRequest(
+                    session_id=started.session_id, resume_token=started.resume_token, after_seq=3
+                )
+            )
+        ]
+        assert replay == events[3:]
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            async for _ in stub.Resume(
+                gateway_pb2.ResumeRequest(session_id=started.session_id, resume_token="nope")
+            ):
+                pass
+        assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def _until_step_in_progress(call) -> tuple[list[gateway_pb2.SessionEvent], str]:
+    events = []
+    async for response in call:
+        events.append(response.event)
+        step = response.event.step_updated.step
+        if step.kind == common_pb2.STEP_KIND_RESEARCH and step.status == S.STEP_STATUS_IN_PROGRESS:
+            return events, step.id
+    raise AssertionError(kinds(events))
+
+
+async def test_skip_step_skips_a_hanging_step_and_the_session_finishes(workers, black_hole):
+    async with gateway({**workers, "search": black_hole}) as stub:
+        call = stub.Ask(gateway_pb2.AskRequest(question=RESEARCH), timeout=30)
+        events, step_id = await _until_step_in_progress(call)
+        session_id = events[0].session_started.session_id
+        skipped = await stub.SkipStep(gateway_pb2.SkipStepRequest(session_id=session_id, step_id=step_id))
+        assert skipped.step.id == step_id
+        events += [r.event async for r in call]
+    assert (step_id, S.STEP_STATUS_SKIPPED) in step_events(events)
+    final = events[-1].final_response
+    assert any("skipped" in m for m in final.missing)
+
+
+async def test_cancel_session_ends_the_stream_with_a_cancelled_error(workers, black_hole):
+    async with gateway({**workers, "search": black_hole}) as stub:
+        call = stub.Ask(gateway_pb2.AskRequest(question=RESEARCH), timeout=30)
+        events, _ = await _until_step_in_progress(call)
+        session_id = events[0].session_started.session_id
+        reply = await stub.CancelSession(gateway_pb2.CancelSessionRequest(session_id=session_id))
+        assert reply.state == gateway_pb2.SESSION_STATE_CANCELLED
+        events += [r.event async for r in call]
+    assert events[-1].HasField("error") and events[-1].error.code == "CANCELLED"
+
+
+async def test_a_hanging_worker_ends_at_the_step_deadline(workers, black_hole):
+    async with gateway({**workers, "search": black_hole}, step_timeout_seconds=1.0) as stub:
+        events = await asyncio.wait_for(ask(stub, RESEARCH), 10)
+    failed = [e.step_updated.step for e in events if e.HasField("step_updated")
+              and e.step_updated.step.status == S.STEP_STATUS_FAILED]
+    assert failed, kinds(events)
+    assert "deadline" in failed[0].error.lower()
+    assert kinds(events)[-1] == "final_response"
