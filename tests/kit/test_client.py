@@ -14,7 +14,7 @@ import pytest
 from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_kit import logs
-from arbiter_kit.breaker import BreakerConfig, BreakerState
+from arbiter_kit.breaker import BreakerConfig, BreakerState, CircuitBreaker
 from arbiter_kit.client import Downstream, DownstreamConfig, RetryPolicy
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import (
@@ -305,6 +305,25 @@ async def test_breaker_opens_on_failures_and_then_fails_fast_without_calling(
     assert ds.name in refused.value.message
     assert planner.calls == calls
     assert sample("arbiter_circuit_breaker_state", downstream=ds.name) == 1.0
+
+
+async def test_breaker_recovers_through_half_open_trial_calls(
+    servers: ServiceServer, planner: ScriptedPlanner, make_downstream: MakeDownstream
+) -> None:
+    now = [0.0]
+    config = BreakerConfig(window_size=2, minimum_calls=2, half_open_calls=2, open_seconds=5.0)
+    ds = make_downstream(servers.port, retry=RetryPolicy(max_attempts=1))
+    ds.breaker = CircuitBreaker(ds.name, config, clock=lambda: now[0])
+    planner.actions = [raising(Unavailable("down"))] * 2
+    for _ in range(2):
+        with pytest.raises(Unavailable):
+            await plan(ds)
+    assert ds.breaker.state is BreakerState.OPEN
+    now[0] += 5.0
+    assert ds.breaker.state is BreakerState.HALF_OPEN
+    await asyncio.gather(plan(ds), plan(ds))
+    assert ds.breaker.state is BreakerState.CLOSED
+    assert planner.calls == 4
 
 
 async def test_unreachable_downstream_opens_the_breaker(make_downstream: MakeDownstream) -> None:

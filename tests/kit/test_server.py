@@ -31,6 +31,7 @@ from tests.kit.conftest import (
     StartServer,
     planner_service,
     raising,
+    sleeping,
     waiting,
 )
 
@@ -178,6 +179,23 @@ async def test_client_cancelling_a_stream_is_counted_as_cancelled(
             break
         await asyncio.sleep(0.02)
     assert handled(SEARCH, "Research", "server_stream", "CANCELLED") == before + 1
+
+
+async def test_a_call_past_its_deadline_is_counted_as_deadline_exceeded(
+    channel: grpc.aio.Channel, planner: ScriptedPlanner
+) -> None:
+    planner.actions = [sleeping(5.0)]
+    before = handled(PLANNER, "Plan", "unary", "DEADLINE_EXCEEDED")
+    with pytest.raises(grpc.aio.AioRpcError) as failed:
+        await planner_pb2_grpc.PlannerServiceStub(channel).Plan(
+            planner_pb2.PlanRequest(question="q"), timeout=0.2
+        )
+    assert failed.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
+    for _ in range(100):
+        if handled(PLANNER, "Plan", "unary", "DEADLINE_EXCEEDED") > before:
+            break
+        await asyncio.sleep(0.02)
+    assert handled(PLANNER, "Plan", "unary", "DEADLINE_EXCEEDED") == before + 1
 
 
 async def test_metrics_port_serves_the_standard_names(

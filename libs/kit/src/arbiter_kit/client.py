@@ -218,7 +218,11 @@ class _ClientCall:
 
 
 class Downstream:
-    """One downstream service as a caller sees it: channel, breaker, bounds, metrics."""
+    """One downstream service as a caller sees it: channel, breaker, bounds, metrics.
+
+    Create it inside the running event loop: a `grpc.aio` channel belongs to the loop
+    it was created on.
+    """
 
     def __init__(self, config: DownstreamConfig) -> None:
         self.config = config
@@ -260,9 +264,12 @@ class Downstream:
                 response = await method(request, timeout=timeout, metadata=logs.outgoing_metadata())
             except grpc.aio.AioRpcError as error:
                 raise self._failed(error, call, epoch, call.elapsed()) from error
-            except BaseException:
+            except BaseException as error:
+                # Cancelled by our caller, or broken before it left (e.g. a request of
+                # the wrong type): neither says anything about the downstream's health.
                 self.breaker.release(epoch)
-                call.done(grpc.StatusCode.CANCELLED)
+                cancelled = isinstance(error, asyncio.CancelledError)
+                call.done(grpc.StatusCode.CANCELLED if cancelled else grpc.StatusCode.UNKNOWN)
                 raise
             call.received()
             call.done(grpc.StatusCode.OK)
@@ -281,7 +288,8 @@ class Downstream:
 
         On UNAVAILABLE before any message for which `is_result` holds, the call is
         re-issued (backoff, breaker, budget permitting); the caller then sees the
-        progress messages of the new attempt too.
+        progress messages of the new attempt too. A caller that stops reading early
+        should `aclose()` the iterator so the call and its slot are freed at once.
         """
         return self._stream(method, request, deadline, is_result)
 

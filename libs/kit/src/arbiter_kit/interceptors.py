@@ -58,7 +58,8 @@ async def _fail(call: _Call, context: Context, exc: BaseException) -> None:
     re-raised: there is nobody to send a status to.
     """
     if isinstance(exc, asyncio.CancelledError | GeneratorExit | KeyboardInterrupt | SystemExit):
-        expired = (context.time_remaining() or 1.0) <= 0.0
+        remaining = context.time_remaining()
+        expired = remaining is not None and remaining <= 0.0
         call.done(grpc.StatusCode.DEADLINE_EXCEEDED if expired else grpc.StatusCode.CANCELLED)
         raise exc
     if isinstance(exc, NotImplementedError):
