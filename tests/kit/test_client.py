@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import grpc
@@ -52,11 +52,14 @@ async def plan(ds: Downstream, question: str = "q", budget: float = 5.0) -> Any:
     )
 
 
-async def research(ds: Downstream, budget: float = 5.0) -> list[search_pb2.ResearchResponse]:
+def research_stream(ds: Downstream, budget: float = 5.0) -> AsyncIterator[Any]:
     stub = search_pb2_grpc.SearchServiceStub(ds.channel)
     request = search_pb2.ResearchRequest(query="q")
-    stream = ds.stream(stub.Research, request, deadline=Deadline.after(budget), is_result=is_result)
-    return [message async for message in stream]
+    return ds.stream(stub.Research, request, deadline=Deadline.after(budget), is_result=is_result)
+
+
+async def research(ds: Downstream, budget: float = 5.0) -> list[search_pb2.ResearchResponse]:
+    return [message async for message in research_stream(ds, budget)]
 
 
 def sample(name: str, **labels: str) -> float:
@@ -151,13 +154,7 @@ async def test_stream_is_not_retried_after_the_result(
     ds = make_downstream(servers.port, name="search")
     search.attempts = [["progress", "result", raising(Unavailable("went away"))]]
     got: list[search_pb2.ResearchResponse] = []
-    stub = search_pb2_grpc.SearchServiceStub(ds.channel)
-    stream = ds.stream(
-        stub.Research,
-        search_pb2.ResearchRequest(query="q"),
-        deadline=Deadline.after(5),
-        is_result=is_result,
-    )
+    stream = research_stream(ds)
     with pytest.raises(Unavailable):
         async for message in stream:
             got.append(message)
@@ -206,16 +203,10 @@ async def test_abandoned_stream_cancels_the_call_and_frees_its_slot(
     ds = make_downstream(servers.port, name="search", max_in_flight=1)
     gate = asyncio.Event()
     search.attempts = [["progress", waiting(gate), "result"]]
-    stub = search_pb2_grpc.SearchServiceStub(ds.channel)
-    stream = ds.stream(
-        stub.Research,
-        search_pb2.ResearchRequest(query="q"),
-        deadline=Deadline.after(5),
-        is_result=is_result,
-    )
+    stream = research_stream(ds)
     async for _ in stream:
         break
-    await stream.aclose()  # type: ignore[attr-defined]
+    await stream.aclose()  # type: ignore[attr-defined]  # an async generator
     assert len(await research(ds)) == 3  # the only slot is free again
     assert ds.breaker.state is BreakerState.CLOSED
 

@@ -276,7 +276,7 @@ class Downstream:
             self.breaker.record(True, call.elapsed(), epoch=epoch)
             return response
 
-    def stream(
+    async def stream(
         self,
         method: grpc.aio.UnaryStreamMultiCallable[Any, Any],
         request: Any,
@@ -291,15 +291,6 @@ class Downstream:
         progress messages of the new attempt too. A caller that stops reading early
         should `aclose()` the iterator so the call and its slot are freed at once.
         """
-        return self._stream(method, request, deadline, is_result)
-
-    async def _stream(
-        self,
-        method: grpc.aio.UnaryStreamMultiCallable[Any, Any],
-        request: Any,
-        deadline: Deadline,
-        is_result: Callable[[Any], bool],
-    ) -> AsyncIterator[Any]:
         policy = self.config.retry
         attempt = 0
         while True:

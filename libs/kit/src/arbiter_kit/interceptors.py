@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import grpc
+
 from arbiter_kit import logs, metrics
 from arbiter_kit.errors import ArbiterError, Internal, Unimplemented, to_status
 
