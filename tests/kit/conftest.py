@@ -16,7 +16,9 @@ from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_kit.client import Downstream, DownstreamConfig, RetryPolicy
 from arbiter_kit.config import ServerConfig
+from arbiter_kit.deadline import Deadline
 from arbiter_kit.server import Service, ServiceServer
+from prometheus_client import REGISTRY
 
 PLANNER = "arbiter.planner.v1.PlannerService"
 SEARCH = "arbiter.search.v1.SearchService"
@@ -174,3 +176,33 @@ async def channel(servers: ServiceServer) -> AsyncIterator[grpc.aio.Channel]:
     """A plain channel (no kit client) to the test server."""
     async with grpc.aio.insecure_channel(f"127.0.0.1:{servers.port}") as ch:
         yield ch
+
+
+# --- calls through a Downstream ---------------------------------------------------------
+
+MakeDownstream = Callable[..., Downstream]
+
+
+def is_result(message: search_pb2.ResearchResponse) -> bool:
+    return message.HasField("result")
+
+
+async def plan(ds: Downstream, question: str = "q", budget: float = 5.0) -> Any:
+    stub = planner_pb2_grpc.PlannerServiceStub(ds.channel)
+    return await ds.unary(
+        stub.Plan, planner_pb2.PlanRequest(question=question), deadline=Deadline.after(budget)
+    )
+
+
+def research_stream(ds: Downstream, budget: float = 5.0) -> AsyncIterator[Any]:
+    stub = search_pb2_grpc.SearchServiceStub(ds.channel)
+    request = search_pb2.ResearchRequest(query="q")
+    return ds.stream(stub.Research, request, deadline=Deadline.after(budget), is_result=is_result)
+
+
+async def research(ds: Downstream, budget: float = 5.0) -> list[search_pb2.ResearchResponse]:
+    return [message async for message in research_stream(ds, budget)]
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
