@@ -15,7 +15,6 @@ from pathlib import Path
 
 import grpc
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
-
 from arbiter_cli import suite
 
 REPO = Path(__file__).resolve().parent.parent
@@ -73,7 +72,8 @@ def machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.platform()}, Python {platform.python_version()}"
+    system = f"{platform.platform()}, Python {platform.python_version()}"
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {system}"
 
 
 def main() -> int:
@@ -89,17 +89,21 @@ def main() -> int:
     try:
         search, gateway = running["search"].target, running["gateway"].target
         started = time.perf_counter()
-        subprocess.run([ARBITER, "ingest", "--if-empty", str(corpus), "--search", search], check=True)
+        subprocess.run(
+            [ARBITER, "ingest", "--if-empty", str(corpus), "--search", search], check=True
+        )
         ingest_s = time.perf_counter() - started
         queries = [json.loads(line)["text"] for line in (DATA_DIR / "queries_dev.jsonl").open()]
         research = queries[: args.asks]
-        greetings = [["Hello!", "Hi there", "Thanks!", "Good morning"][n % 4] for n in range(args.asks)]
+        greetings = [
+            ["Hello!", "Hi there", "Thanks!", "Good morning"][n % 4] for n in range(args.asks)
+        ]
         via_grpc(gateway, research[:5])  # warm up caches and channels
         rows = {
             "greeting, `arbiter ask --json` process": via_cli(gateway, greetings),
             "research, `arbiter ask --json` process": via_cli(gateway, research),
         }
-        g_first, g_final = via_grpc(gateway, greetings)
+        _, g_final = via_grpc(gateway, greetings)
         r_first, r_final = via_grpc(gateway, research)
         rows["greeting, gRPC client, to final_response"] = g_final
         rows["research, gRPC client, to first event"] = r_first
@@ -112,11 +116,12 @@ def main() -> int:
         "",
         f"Machine: {machine()}.",
         "",
-        "Command: `make bench` (`scripts/bench.py`): the five services as separate processes on",
-        "loopback, the offline LLM provider, the full ObliQA corpus (13,012 passages) in Milvus Lite;",
-        f"{args.asks} asks of each kind, research questions are the first {args.asks} ObliQA dev questions",
-        "(each different, so nothing is cached). The CLI rows time the whole `arbiter ask --json`",
-        "process (Python start-up and imports included); the gRPC rows time one client on a reused channel.",
+        "Command: `make bench` (`scripts/bench.py`): the five services as separate processes",
+        "on loopback, the offline LLM provider, the full ObliQA corpus (13,012 passages) in",
+        f"Milvus Lite; {args.asks} asks of each kind, the research questions being the first",
+        f"{args.asks} ObliQA dev questions (each different, so nothing is cached). The CLI rows",
+        "time the whole `arbiter ask --json` process (Python start-up and imports included);",
+        "the gRPC rows time one client on a reused channel.",
         "",
         f"Ingest step of this run: {ingest_s:.1f} s (skipped when the store was already filled).",
         "",

@@ -12,9 +12,9 @@ import grpc
 import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+from arbiter_cli import suite
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from arbiter_cli import suite
 from tests.e2e.conftest import cli, suite_env
 from tests.support.corpus import CORPUS, corpus_slice
 
@@ -85,7 +85,9 @@ def test_greeting_takes_the_fast_path(running_suite):
 
 
 def test_cli_json_prints_one_event_per_line_and_exits_zero(running_suite):
-    done = cli("ask", "--json", "Thanks a lot!", env={"ARBITER_GATEWAY": running_suite["gateway"].target})
+    done = cli(
+        "ask", "--json", "Thanks a lot!", env={"ARBITER_GATEWAY": running_suite["gateway"].target}
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     events = [json.loads(line) for line in lines]
@@ -134,12 +136,21 @@ def scrape(port: int | None) -> str:
 def test_metrics_count_unary_and_streaming_calls(running_suite):
     ask(running_suite["gateway"].target, RESEARCH_QUESTION)
     gateway = scrape(running_suite["gateway"].metrics_port)
-    assert 'grpc_server_handled_total{grpc_code="OK",grpc_method="Ask",grpc_service="arbiter.gateway.v1.GatewayService",grpc_type="server_stream"}' in gateway
-    assert 'grpc_client_handled_total' in gateway
+    assert (
+        'grpc_server_handled_total{grpc_code="OK",grpc_method="Ask",grpc_service="arbiter.gateway.v1.GatewayService",grpc_type="server_stream"}'
+        in gateway
+    )
+    assert "grpc_client_handled_total" in gateway
     planner = scrape(running_suite["planner"].metrics_port)
-    assert 'grpc_method="Plan",grpc_service="arbiter.planner.v1.PlannerService",grpc_type="unary"' in planner
+    assert (
+        'grpc_method="Plan",grpc_service="arbiter.planner.v1.PlannerService",grpc_type="unary"'
+        in planner
+    )
     search = scrape(running_suite["search"].metrics_port)
-    assert 'grpc_method="Research",grpc_service="arbiter.search.v1.SearchService",grpc_type="server_stream"' in search
+    assert (
+        'grpc_method="Research",grpc_service="arbiter.search.v1.SearchService",grpc_type="server_stream"'
+        in search
+    )
     analysis = scrape(running_suite["analysis"].metrics_port)
     assert 'grpc_method="Synthesize"' in analysis
 
@@ -163,13 +174,18 @@ def test_a_killed_worker_fails_its_step_and_the_session_still_ends(tmp_path: Pat
             for response in stream:
                 events.append(response.event)
                 step = response.event.step_updated.step
-                if step.kind == common_pb2.STEP_KIND_RESEARCH and step.status == common_pb2.STEP_STATUS_IN_PROGRESS:
+                if (
+                    step.kind == common_pb2.STEP_KIND_RESEARCH
+                    and step.status == common_pb2.STEP_STATUS_IN_PROGRESS
+                ):
                     search.kill()
         elapsed = time.monotonic() - started
         assert events[-1].HasField("final_response"), kinds(events)
         failed = [
-            e.step_updated.step for e in events
-            if e.HasField("step_updated") and e.step_updated.step.status == common_pb2.STEP_STATUS_FAILED
+            e.step_updated.step
+            for e in events
+            if e.HasField("step_updated")
+            and e.step_updated.step.status == common_pb2.STEP_STATUS_FAILED
         ]
         assert [s.kind for s in failed] == [common_pb2.STEP_KIND_RESEARCH]
         assert failed[0].error

@@ -13,6 +13,7 @@ from typing import Any
 import grpc
 import pytest
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+from arbiter.search.v1 import search_pb2_grpc
 from arbiter_analysis.__main__ import build_server as analysis_server
 from arbiter_audit.__main__ import build_server as audit_server
 from arbiter_gateway.__main__ import build
@@ -23,8 +24,6 @@ from arbiter_kit.config import ServerConfig
 from arbiter_llm import OfflineLLM
 from arbiter_planner.__main__ import build_server as planner_server
 from arbiter_search import SearchConfig, search_server
-
-from arbiter.search.v1 import search_pb2_grpc
 
 from tests.search.conftest import as_document, ingest, read_jsonl
 from tests.support.corpus import CORPUS
@@ -42,7 +41,9 @@ async def workers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dic
     servers.append(audit_server(SERVER))
     async with search_server(SERVER, SearchConfig(milvus_uri=str(data / "milvus.db"))) as search:
         targets = {}
-        for name, server in zip(["planner", "analysis", "audit", "search"], [*servers, search]):
+        for name, server in zip(
+            ["planner", "analysis", "audit", "search"], [*servers, search], strict=True
+        ):
             targets[name] = f"127.0.0.1:{await server.start()}"
         async with grpc.aio.insecure_channel(targets["search"]) as channel:
             stub = search_pb2_grpc.SearchServiceStub(channel)
@@ -94,9 +95,9 @@ async def gateway(
 
 
 async def ask(
-    stub: gateway_pb2_grpc.GatewayServiceStub, question: str, timeout: float = 30
+    stub: gateway_pb2_grpc.GatewayServiceStub, question: str, seconds: float = 30
 ) -> list[gateway_pb2.SessionEvent]:
-    call = stub.Ask(gateway_pb2.AskRequest(question=question), timeout=timeout)
+    call = stub.Ask(gateway_pb2.AskRequest(question=question), timeout=seconds)
     return [response.event async for response in call]
 
 

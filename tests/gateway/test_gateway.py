@@ -8,10 +8,10 @@ import grpc
 import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2
-from prometheus_client import REGISTRY
-
 from arbiter_kit.breaker import BreakerConfig
 from arbiter_kit.errors import error_info
+from prometheus_client import REGISTRY
+
 from tests.gateway.conftest import ask, gateway, kinds, step_events
 
 S = common_pb2.StepStatus
@@ -23,18 +23,24 @@ async def test_research_flow_events_in_order_with_citations(workers):
         events = await ask(stub, RESEARCH)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert kinds(events)[:4] == [
-        "session_started", "planning_started", "plan_ready", "execution_started"
+        "session_started",
+        "planning_started",
+        "plan_ready",
+        "execution_started",
     ]
     assert kinds(events)[-1] == "final_response"
     plan = events[2].plan_ready.plan
     assert all(s.status == S.STEP_STATUS_PENDING for s in plan.steps)
     for step in plan.steps:
         assert [st for sid, st in step_events(events) if sid == step.id] == [
-            S.STEP_STATUS_IN_PROGRESS, S.STEP_STATUS_COMPLETED
+            S.STEP_STATUS_IN_PROGRESS,
+            S.STEP_STATUS_COMPLETED,
         ]
     final = events[-1].final_response
     assert final.citations and final.intent == common_pb2.INTENT_RESEARCH
-    assert "".join(e.answer_delta.text for e in events if e.HasField("answer_delta")) == final.answer
+    assert (
+        "".join(e.answer_delta.text for e in events if e.HasField("answer_delta")) == final.answer
+    )
 
 
 async def test_independent_steps_run_concurrently(workers):
@@ -86,12 +92,16 @@ async def test_open_breaker_fails_the_step_fast_and_is_a_metric(workers):
         second = await ask(stub, RESEARCH)
     for events in (first, second):
         assert kinds(events)[-1] == "final_response"
-        failed = [e.step_updated.step for e in events if e.HasField("step_updated")
-                  and e.step_updated.step.status == S.STEP_STATUS_FAILED]
+        failed = [
+            e.step_updated.step
+            for e in events
+            if e.HasField("step_updated") and e.step_updated.step.status == S.STEP_STATUS_FAILED
+        ]
         assert [s.kind for s in failed] == [common_pb2.STEP_KIND_RESEARCH]
         assert any("research" in m for m in events[-1].final_response.missing)
     second_error = next(
-        e.step_updated.step.error for e in second
+        e.step_updated.step.error
+        for e in second
         if e.HasField("step_updated") and e.step_updated.step.status == S.STEP_STATUS_FAILED
     )
     assert "circuit" in second_error.lower() or "open" in second_error.lower()
@@ -147,7 +157,9 @@ async def test_skip_step_skips_a_hanging_step_and_the_session_finishes(workers, 
         call = stub.Ask(gateway_pb2.AskRequest(question=RESEARCH), timeout=30)
         events, step_id = await _until_step_in_progress(call)
         session_id = events[0].session_started.session_id
-        skipped = await stub.SkipStep(gateway_pb2.SkipStepRequest(session_id=session_id, step_id=step_id))
+        skipped = await stub.SkipStep(
+            gateway_pb2.SkipStepRequest(session_id=session_id, step_id=step_id)
+        )
         assert skipped.step.id == step_id
         events += [r.event async for r in call]
     assert (step_id, S.STEP_STATUS_SKIPPED) in step_events(events)
@@ -169,8 +181,11 @@ async def test_cancel_session_ends_the_stream_with_a_cancelled_error(workers, bl
 async def test_a_hanging_worker_ends_at_the_step_deadline(workers, black_hole):
     async with gateway({**workers, "search": black_hole}, step_timeout_seconds=1.0) as stub:
         events = await asyncio.wait_for(ask(stub, RESEARCH), 10)
-    failed = [e.step_updated.step for e in events if e.HasField("step_updated")
-              and e.step_updated.step.status == S.STEP_STATUS_FAILED]
+    failed = [
+        e.step_updated.step
+        for e in events
+        if e.HasField("step_updated") and e.step_updated.step.status == S.STEP_STATUS_FAILED
+    ]
     assert failed, kinds(events)
     assert "deadline" in failed[0].error.lower()
     assert kinds(events)[-1] == "final_response"

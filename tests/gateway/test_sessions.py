@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 from arbiter.gateway.v1 import gateway_pb2
-
 from arbiter_gateway.sessions import Session, SessionRegistry
 from arbiter_kit.errors import FailedPrecondition, NotFound, PermissionDenied
 

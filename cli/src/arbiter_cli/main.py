@@ -77,9 +77,7 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="one proto3 JSON event per line")
     a.add_argument("--filter", action="append", metavar="FIELD=V1,V2", help="restrict retrieval")
     a.add_argument("--timeout", type=float, default=120.0, help="seconds (default 120)")
-    a.add_argument(
-        "--gateway", default=os.environ.get("ARBITER_GATEWAY", "127.0.0.1:50051")
-    )
+    a.add_argument("--gateway", default=os.environ.get("ARBITER_GATEWAY", "127.0.0.1:50051"))
     a.set_defaults(func=ask)
     i = sub.add_parser("ingest", help="ingest a JSONL corpus (id, title, text, metadata)")
     i.add_argument("path")

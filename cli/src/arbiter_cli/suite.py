@@ -108,7 +108,9 @@ def start_all(
             running[name] = start(name, port=0 if ephemeral else port, env=env, log_dir=log_dir)
         targets = {f"{n.upper()}_TARGET": r.target for n, r in running.items()}
         running["gateway"] = start(
-            "gateway", port=0 if ephemeral else GATEWAY_PORT, env={**env, **targets},
+            "gateway",
+            port=0 if ephemeral else GATEWAY_PORT,
+            env={**env, **targets},
             log_dir=log_dir,
         )
     except BaseException:

@@ -48,8 +48,6 @@ class GatewayConfig:
             max_sessions=env_int(e, "GATEWAY_MAX_SESSIONS", 1000),
             planner=DownstreamConfig.from_env("planner", default_target="127.0.0.1:50052", env=e),
             search=DownstreamConfig.from_env("search", default_target="127.0.0.1:50053", env=e),
-            analysis=DownstreamConfig.from_env(
-                "analysis", default_target="127.0.0.1:50054", env=e
-            ),
+            analysis=DownstreamConfig.from_env("analysis", default_target="127.0.0.1:50054", env=e),
             audit=DownstreamConfig.from_env("audit", default_target="127.0.0.1:50055", env=e),
         )

@@ -10,16 +10,18 @@ import logging
 from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2
 from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
+from arbiter_kit.deadline import Deadline
+from arbiter_kit.errors import ArbiterError, FailedPrecondition, NotFound
 
 from arbiter_gateway.config import GatewayConfig
 from arbiter_gateway.sessions import Session, State
 from arbiter_gateway.steps import STEPS, Evidence, Workers
-from arbiter_kit.deadline import Deadline
-from arbiter_kit.errors import ArbiterError, FailedPrecondition, NotFound
 
 log = logging.getLogger(__name__)
 Status = common_pb2.StepStatus
-FINISHED = frozenset({Status.STEP_STATUS_COMPLETED, Status.STEP_STATUS_FAILED, Status.STEP_STATUS_SKIPPED})
+FINISHED = frozenset(
+    {Status.STEP_STATUS_COMPLETED, Status.STEP_STATUS_FAILED, Status.STEP_STATUS_SKIPPED}
+)
 
 KIND_NAMES = {
     common_pb2.STEP_KIND_RESEARCH: "the regulatory research",
@@ -78,14 +80,16 @@ class SessionRun:
 
     async def _plan(self) -> common_pb2.Plan:
         s = self.session
-        await s.emit(planning_started=gateway_pb2.PlanningStarted(message="classifying the question"))
+        await s.emit(
+            planning_started=gateway_pb2.PlanningStarted(message="classifying the question")
+        )
         stub = planner_pb2_grpc.PlannerServiceStub(self.workers.planner.channel)
         response = await self.workers.planner.unary(
             stub.Plan,
             planner_pb2.PlanRequest(question=s.question, filters=self.request.filters),
             deadline=self.deadline.shorter(self.config.planning_timeout_seconds),
         )
-        plan = response.plan
+        plan: common_pb2.Plan = response.plan
         self.evidence.add_usage(response.usage)
         self._validate(plan)
         for step in plan.steps:
@@ -158,7 +162,7 @@ class SessionRun:
             await self._finish_step(step, Status.STEP_STATUS_COMPLETED, "")
 
     async def _finish_step(
-        self, step: common_pb2.Step, status: common_pb2.StepStatus.ValueType, error: str
+        self, step: common_pb2.Step, status: common_pb2.StepStatus, error: str
     ) -> None:
         step.finished_at.GetCurrentTime()
         if status != Status.STEP_STATUS_COMPLETED:
@@ -168,7 +172,7 @@ class SessionRun:
         await self._update(step, status, error=error)
 
     async def _update(
-        self, step: common_pb2.Step, status: common_pb2.StepStatus.ValueType, *, error: str = ""
+        self, step: common_pb2.Step, status: common_pb2.StepStatus, *, error: str = ""
     ) -> None:
         step.status = status
         step.error = error
@@ -179,7 +183,9 @@ class SessionRun:
         if step is None:
             raise NotFound(f"no step {step_id!r} in this session", reason="STEP_NOT_FOUND")
         if step.status in FINISHED:
-            raise FailedPrecondition(f"step {step_id!r} has already finished", reason="STEP_FINISHED")
+            raise FailedPrecondition(
+                f"step {step_id!r} has already finished", reason="STEP_FINISHED"
+            )
         self.skipped.add(step_id)
         task = self.tasks.get(step_id)
         if task is not None:

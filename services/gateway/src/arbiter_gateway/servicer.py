@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import grpc
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+from arbiter_kit import logs
+from arbiter_kit.deadline import Deadline
+from arbiter_kit.errors import FailedPrecondition, InvalidArgument, Unimplemented
 
 from arbiter_gateway.config import GatewayConfig
 from arbiter_gateway.runner import SessionRun
 from arbiter_gateway.sessions import SessionRegistry, State
 from arbiter_gateway.steps import Workers
-from arbiter_kit import logs
-from arbiter_kit.deadline import Deadline
-from arbiter_kit.errors import FailedPrecondition, InvalidArgument, Unimplemented
 
 MAX_FILTERS = 16
 MAX_FILTER_VALUES = 64
@@ -42,7 +43,7 @@ def validate_ask(request: gateway_pb2.AskRequest, config: GatewayConfig) -> str:
     return question
 
 
-class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
+class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):  # type: ignore[misc]
     """Ask, Resume, CancelSession, SkipStep and GetSession over in-memory sessions."""
 
     def __init__(self, *, config: GatewayConfig, workers: Workers) -> None:
@@ -51,8 +52,8 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
         self.sessions = SessionRegistry(capacity=config.max_sessions)
         self.runs: dict[str, SessionRun] = {}
 
-    async def Ask(  # noqa: N802 - gRPC method name
-        self, request: gateway_pb2.AskRequest, context: grpc.aio.ServicerContext
+    async def Ask(
+        self, request: gateway_pb2.AskRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[gateway_pb2.AskResponse]:
         question = validate_ask(request, self.config)
         deadline = Deadline.of_call(context, default=self.config.request_budget_seconds)
@@ -60,7 +61,10 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
         session = self.sessions.open(question)
         logs.session_id.set(session.id)
         run = SessionRun(
-            session=session, request=request, workers=self.workers, config=self.config,
+            session=session,
+            request=request,
+            workers=self.workers,
+            config=self.config,
             deadline=deadline,
         )
         self.runs[session.id] = run
@@ -70,8 +74,8 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
         async for event in session.follow():
             yield gateway_pb2.AskResponse(event=event)
 
-    async def Resume(  # noqa: N802
-        self, request: gateway_pb2.ResumeRequest, context: grpc.aio.ServicerContext
+    async def Resume(
+        self, request: gateway_pb2.ResumeRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[gateway_pb2.ResumeResponse]:
         if not request.session_id:
             raise InvalidArgument("session_id", "must not be empty")
@@ -81,8 +85,8 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
         async for event in session.follow(request.after_seq):
             yield gateway_pb2.ResumeResponse(event=event)
 
-    async def CancelSession(  # noqa: N802
-        self, request: gateway_pb2.CancelSessionRequest, context: grpc.aio.ServicerContext
+    async def CancelSession(
+        self, request: gateway_pb2.CancelSessionRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> gateway_pb2.CancelSessionResponse:
         session = self.sessions.get(request.session_id)
         if session.task is not None and not session.task.done():
@@ -90,8 +94,8 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
             await asyncio.wait([session.task], timeout=5.0)
         return gateway_pb2.CancelSessionResponse(state=session.state)
 
-    async def SkipStep(  # noqa: N802
-        self, request: gateway_pb2.SkipStepRequest, context: grpc.aio.ServicerContext
+    async def SkipStep(
+        self, request: gateway_pb2.SkipStepRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> gateway_pb2.SkipStepResponse:
         session = self.sessions.get(request.session_id)
         run = self.runs.get(session.id)
@@ -100,16 +104,14 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
         step = await run.skip(request.step_id)
         return gateway_pb2.SkipStepResponse(step=step)
 
-    async def GetSession(  # noqa: N802
-        self, request: gateway_pb2.GetSessionRequest, context: grpc.aio.ServicerContext
+    async def GetSession(
+        self, request: gateway_pb2.GetSessionRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> gateway_pb2.GetSessionResponse:
         return gateway_pb2.GetSessionResponse(
             session=self.sessions.get(request.session_id).snapshot()
         )
 
-    async def DecidePlan(  # noqa: N802
-        self, request: gateway_pb2.DecidePlanRequest, context: grpc.aio.ServicerContext
+    async def DecidePlan(
+        self, request: gateway_pb2.DecidePlanRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> gateway_pb2.DecidePlanResponse:
-        raise Unimplemented(
-            "plan approval is not available yet", reason="APPROVAL_UNAVAILABLE"
-        )
+        raise Unimplemented("plan approval is not available yet", reason="APPROVAL_UNAVAILABLE")

@@ -8,12 +8,13 @@ import secrets
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from functools import partial
+from typing import Any
 
 from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2
-from google.protobuf import timestamp_pb2
-
 from arbiter_kit.errors import FailedPrecondition, NotFound, PermissionDenied
+from google.protobuf import timestamp_pb2
 
 State = gateway_pb2.SessionState
 TERMINAL_EVENTS = frozenset({"final_response", "error"})
@@ -26,7 +27,7 @@ class Session:
         self.id = uuid.uuid4().hex
         self.resume_token = secrets.token_urlsafe(24)
         self.question = question
-        self.state: gateway_pb2.SessionState.ValueType = State.SESSION_STATE_RUNNING
+        self.state: gateway_pb2.SessionState = State.SESSION_STATE_RUNNING
         self.plan = common_pb2.Plan()
         self.final = gateway_pb2.FinalResponse()
         self.created_at = timestamp_pb2.Timestamp()
@@ -39,7 +40,7 @@ class Session:
     def finished(self) -> bool:
         return bool(self.events) and self.events[-1].WhichOneof("payload") in TERMINAL_EVENTS
 
-    async def emit(self, **payload: object) -> gateway_pb2.SessionEvent:
+    async def emit(self, **payload: Any) -> gateway_pb2.SessionEvent:
         """Append one event (e.g. `emit(plan_ready=PlanReady(...))`) and wake followers."""
         if self.finished:
             raise FailedPrecondition("the session has already ended")
@@ -55,13 +56,16 @@ class Session:
         next_index = after_seq
         while True:
             async with self._changed:
-                await self._changed.wait_for(lambda: len(self.events) > next_index)
+                await self._changed.wait_for(partial(self._has_more, next_index))
                 batch = self.events[next_index:]
             for event in batch:
                 yield event
             next_index += len(batch)
             if batch[-1].WhichOneof("payload") in TERMINAL_EVENTS:
                 return
+
+    def _has_more(self, index: int) -> bool:
+        return len(self.events) > index
 
     def snapshot(self) -> gateway_pb2.Session:
         return gateway_pb2.Session(

@@ -11,10 +11,10 @@ from arbiter.audit.v1 import audit_pb2, audit_pb2_grpc
 from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
-
-from arbiter_gateway.sessions import Session
 from arbiter_kit.client import Downstream
 from arbiter_kit.deadline import Deadline
+
+from arbiter_gateway.sessions import Session
 
 MAX_SYNTHESIS_PASSAGES = 12
 
@@ -149,7 +149,7 @@ async def synthesize(
             ev.add_usage(message.result.usage)
 
 
-STEPS: dict[common_pb2.StepKind.ValueType, StepFn] = {
+STEPS: dict[common_pb2.StepKind, StepFn] = {
     common_pb2.STEP_KIND_RESEARCH: research,
     common_pb2.STEP_KIND_JUDGE: judge,
     common_pb2.STEP_KIND_ANALYZE_DATA: analyze_data,
