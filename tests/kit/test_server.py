@@ -294,16 +294,21 @@ async def test_stop_reports_not_serving_and_drains_in_flight_calls(
     planner.actions = [waiting(gate)]
     server = await start_server(planner_service(planner))
     async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as ch:
-        watch = health_pb2_grpc.HealthStub(ch).Watch(
-            health_pb2.HealthCheckRequest(service=PLANNER), timeout=10
-        )
-        assert (await watch.read()).status == health_pb2.HealthCheckResponse.SERVING
+        watches = [
+            health_pb2_grpc.HealthStub(ch).Watch(
+                health_pb2.HealthCheckRequest(service=name), timeout=10
+            )
+            for name in ("", PLANNER)
+        ]
+        for watch in watches:
+            assert (await watch.read()).status == health_pb2.HealthCheckResponse.SERVING
         in_flight = asyncio.create_task(plan(ch, "in flight"))
         await asyncio.wait_for(planner.called.wait(), timeout=5)
 
         stopping = asyncio.create_task(server.stop(grace=5.0))
-        assert (await watch.read()).status == health_pb2.HealthCheckResponse.NOT_SERVING
-        watch.cancel()
+        for watch in watches:
+            assert (await watch.read()).status == health_pb2.HealthCheckResponse.NOT_SERVING
+            watch.cancel()
         assert not in_flight.done()
         gate.set()
         assert (await in_flight).plan.rationale == "in flight"
