@@ -12,7 +12,7 @@ import pytest
 from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
 from arbiter_kit import logs
 from arbiter_kit.breaker import BreakerConfig, BreakerState, CircuitBreaker
-from arbiter_kit.client import DownstreamConfig, RetryPolicy
+from arbiter_kit.client import Downstream, DownstreamConfig, RetryPolicy
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import (
     DeadlineExceeded,
@@ -230,8 +230,23 @@ async def test_resource_exhausted_from_the_downstream_maps_to_its_class(
     with pytest.raises(ResourceExhausted) as failed:
         await plan(ds)
     assert failed.value.reason == f"{ds.name.upper()}_RESOURCE_EXHAUSTED"  # no ErrorInfo sent
-    assert failed.value.message == f"{ds.name}: busy"
+    # No ErrorInfo: not written by an Arbiter server, so its text is not passed on.
+    assert failed.value.message == f"{ds.name}: the service is overloaded"
     assert planner.calls == 1
+
+
+async def test_transport_failures_do_not_leak_addresses() -> None:
+    config = DownstreamConfig(
+        name="nowhere", target="127.0.0.1:1", retry=RetryPolicy(max_attempts=1)
+    )
+    async with Downstream(config) as ds:
+        stub = planner_pb2_grpc.PlannerServiceStub(ds.channel)
+        with pytest.raises(Unavailable) as failed:
+            await ds.unary(
+                stub.Plan, planner_pb2.PlanRequest(question="q"), deadline=Deadline.after(5)
+            )
+    assert failed.value.message == "nowhere: the service is unavailable"
+    assert "127.0.0.1" not in failed.value.public_message()
 
 
 # --- configuration --------------------------------------------------------------------

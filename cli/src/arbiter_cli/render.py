@@ -27,6 +27,7 @@ class EventPrinter:
     def __init__(self, out: TextIO = sys.stdout) -> None:
         self.out = out
         self.in_answer = False
+        self.answer_streamed = False
 
     def _line(self, text: str) -> None:
         if self.in_answer:
@@ -76,13 +77,13 @@ class EventPrinter:
         if not self.in_answer:
             self.out.write("\n")
             self.in_answer = True
+        self.answer_streamed = True
         self.out.write(e.text)
         self.out.flush()
 
     def _final_response(self, e: gateway_pb2.FinalResponse) -> None:
-        streamed = self.in_answer
         self._line("")
-        if not streamed:
+        if not self.answer_streamed:
             self._line(e.answer)
             self._line("")
         for c in e.citations:

@@ -158,20 +158,37 @@ def downstream_error(name: str, error: grpc.aio.AioRpcError) -> ArbiterError:
     """The ArbiterError for a failed call to downstream `name`.
 
     Same status code; the downstream's ErrorInfo reason when it sent one, else
-    `<NAME>_<CODE>`; the message `<name>: <details>`; the ErrorInfo metadata plus
-    `downstream`.
+    `<NAME>_<CODE>`; the ErrorInfo metadata plus `downstream`. The message is
+    `<name>: <details>` only when the downstream's own server wrote the status (it
+    carries an ErrorInfo, and Arbiter's servers never put internals there); a status
+    made by the transport (connection refused, deadline) names addresses and
+    internals, so it becomes a fixed sentence and the details go to the log.
     """
     code = error.code()
     info = error_info(error)
-    reason = info.reason if info is not None and info.reason else None
     metadata = dict(info.metadata) if info is not None else {}
     metadata["downstream"] = name
+    if info is not None:
+        message = f"{name}: {error.details() or code.name}"
+    else:
+        log.info("%s call failed: %s %s", name, code.name, error.details())
+        message = f"{name}: {_TRANSPORT_MESSAGES.get(code, 'the call failed')}"
+    reason = info.reason if info is not None and info.reason else None
     return error_for_code(
         code,
-        f"{name}: {error.details() or code.name}",
+        message,
         reason=reason or f"{name.upper().replace('-', '_')}_{code.name}",
         metadata=metadata,
     )
+
+
+_TRANSPORT_MESSAGES = {
+    grpc.StatusCode.UNAVAILABLE: "the service is unavailable",
+    grpc.StatusCode.DEADLINE_EXCEEDED: "no answer within the deadline",
+    grpc.StatusCode.CANCELLED: "the call was cancelled",
+    grpc.StatusCode.RESOURCE_EXHAUSTED: "the service is overloaded",
+    grpc.StatusCode.UNIMPLEMENTED: "the service does not offer this method",
+}
 
 
 class _RetryThrottle:
