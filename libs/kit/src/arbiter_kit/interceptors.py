@@ -158,10 +158,9 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
+        # Health and reflection are counted too: they are labelled by method, so they
+        # sit beside the service's own series, and a failing probe is worth seeing.
         method = handler_call_details.method
-        # Probes and reflection would drown the RED metrics of the service itself.
-        if method.startswith("/grpc.health.") or method.startswith("/grpc.reflection."):
-            return handler
         streams_in = handler.request_streaming
         kind = metrics.rpc_type(streams_in, handler.response_streaming)
         factory: Any
