@@ -21,7 +21,7 @@ async def test_ingests_a_file_with_a_bar_and_a_summary(
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "ingested 8 documents" in out and "8 chunks written" in out
-    assert "8/8 documents" in err and "100.0%" in err
+    assert "8/8 documents (8 sent)" in err and "100.0%" in err
     assert await chunk_count(fresh_search) == 8
 
     again = await asyncio.to_thread(run_ingest, str(PASSAGES), target=fresh_search.target)

@@ -149,6 +149,17 @@ async def test_malformed_documents_are_invalid_argument(
     await assert_invalid_argument(ingest(fresh_search.stub, [document]), field)
 
 
+async def test_documents_before_a_malformed_one_are_stored(fresh_search: RunningSearch) -> None:
+    docs = [
+        search_pb2.Document(id="good-1", text="first good rule"),
+        search_pb2.Document(id="good-2", text="second good rule"),
+        search_pb2.Document(id="x" * 600, text="bad id"),
+        search_pb2.Document(id="never", text="after the error"),
+    ]
+    await assert_invalid_argument(ingest(fresh_search.stub, docs), "document.id")
+    assert await chunk_count(fresh_search) == 2
+
+
 async def test_options_after_a_document_are_invalid_argument(fresh_search: RunningSearch) -> None:
     requests = [
         search_pb2.IngestRequest(document=search_pb2.Document(id="a", text="t")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,43 +20,55 @@ BAR_WIDTH = 30
 
 
 class ProgressBar:
-    """A one-line carriage-return bar; plain lines when the stream is not a terminal."""
+    """A one-line carriage-return bar (plain lines when the stream is not a terminal) of
+    what the server has stored and what the client has sent; safe across threads."""
 
     def __init__(self, total: int, *, stream: TextIO) -> None:
         self.total = total
         self.stream = stream
         self.live = stream.isatty()
         self.started = time.monotonic()
+        self.stored = self.chunks = self.sent = 0
+        self._lock = threading.Lock()
         self._last_line = ""
 
-    def show(self, documents: int, chunks: int) -> None:
-        done = min(1.0, documents / self.total) if self.total else 0.0
-        filled = int(done * BAR_WIDTH)
-        rate = documents / max(time.monotonic() - self.started, 1e-6)
-        line = (
-            f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done * 100:5.1f}%  "
-            f"{documents}/{self.total} documents  {chunks} chunks written  {rate:,.0f} docs/s"
-        )
-        if line == self._last_line:
-            return
-        self._last_line = line
-        self.stream.write(("\r" + line) if self.live else line + "\n")
-        self.stream.flush()
+    def show(
+        self, *, stored: int | None = None, chunks: int | None = None, sent: int | None = None
+    ) -> None:
+        with self._lock:
+            self.stored = self.stored if stored is None else stored
+            self.chunks = self.chunks if chunks is None else chunks
+            self.sent = self.sent if sent is None else sent
+            done = min(1.0, self.stored / self.total) if self.total else 0.0
+            filled = int(done * BAR_WIDTH)
+            rate = self.stored / max(time.monotonic() - self.started, 1e-6)
+            line = (
+                f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done * 100:5.1f}%  "
+                f"{self.stored}/{self.total} documents ({self.sent} sent)  "
+                f"{self.chunks} chunks written  {rate:,.0f} docs/s"
+            )
+            if line != self._last_line:
+                self._last_line = line
+                self.stream.write(("\r" + line) if self.live else line + "\n")
+                self.stream.flush()
 
     def close(self) -> None:
-        if self.live and self._last_line:
-            self.stream.write("\n")
-            self.stream.flush()
+        with self._lock:
+            if self.live and self._last_line:
+                self.stream.write("\n")
+                self.stream.flush()
 
 
 class CorpusReader:
     """Reads the file a line at a time into Ingest requests; remembers unreadable lines."""
 
-    def __init__(self, path: Path, *, expected: int) -> None:
+    def __init__(self, path: Path, *, expected: int, bar: ProgressBar, every: int) -> None:
         self.path = path
         self.expected = expected
         self.sent = 0
         self.bad_lines: list[int] = []
+        self._bar = bar
+        self._every = max(1, every)
 
     def requests(self) -> Iterator[search_pb2.IngestRequest]:
         yield search_pb2.IngestRequest(
@@ -70,14 +83,17 @@ class CorpusReader:
                     self.bad_lines.append(number)
                     continue
                 self.sent += 1
+                if self.sent % self._every == 0:
+                    self._bar.show(sent=self.sent)
                 yield search_pb2.IngestRequest(document=document)
+        self._bar.show(sent=self.sent)
 
 
 def run_ingest(path: str, *, target: str, batch_hint: int = 500) -> int:
     """Ingest the JSONL file at `path` through the search service at `target`.
 
-    `batch_hint` is how many documents the bar may lag behind what was sent: the bar
-    follows the server's progress reports, which come about that often.
+    The bar redraws whenever the server reports progress (about every 500 documents)
+    and every `batch_hint` documents sent.
     Returns a process exit code: 0 done, 1 failed or lines unreadable, 2 no such file,
     3 search unreachable.
     """
@@ -85,8 +101,9 @@ def run_ingest(path: str, *, target: str, batch_hint: int = 500) -> int:
     if not file.is_file():
         print(f"arbiter: no such file: {path}", file=sys.stderr)
         return EXIT_USAGE
-    reader = CorpusReader(file, expected=_count_documents(file))
-    bar = ProgressBar(reader.expected, stream=sys.stderr)
+    expected = _count_documents(file)
+    bar = ProgressBar(expected, stream=sys.stderr)
+    reader = CorpusReader(file, expected=expected, bar=bar, every=batch_hint)
     summary: Any = None
     options = [
         ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -98,13 +115,13 @@ def run_ingest(path: str, *, target: str, batch_hint: int = 500) -> int:
             for response in stub.Ingest(reader.requests()):
                 if response.HasField("progress"):
                     p = response.progress
-                    bar.show(p.documents_received, p.chunks_written)
+                    bar.show(stored=p.documents_received, chunks=p.chunks_written)
                 elif response.HasField("summary"):
                     summary = response.summary
-                    bar.show(summary.documents, summary.chunks_written)
+                    bar.show(stored=summary.documents, chunks=summary.chunks_written)
     except grpc.RpcError as exc:
         bar.close()
-        return _report_failure(exc, target, reader, batch_hint)
+        return _report_failure(exc, target, reader)
     bar.close()
     if summary is None:
         print("arbiter: the ingest stream ended without a summary", file=sys.stderr)
@@ -170,7 +187,7 @@ def _count_documents(path: Path) -> int:
     return count + (1 if tail.strip() else 0)
 
 
-def _report_failure(exc: grpc.RpcError, target: str, reader: CorpusReader, hint: int) -> int:
+def _report_failure(exc: grpc.RpcError, target: str, reader: CorpusReader) -> int:
     code = exc.code() if isinstance(exc, grpc.Call) else None
     details = exc.details() if isinstance(exc, grpc.Call) else str(exc)
     if code == grpc.StatusCode.UNAVAILABLE:
@@ -178,8 +195,8 @@ def _report_failure(exc: grpc.RpcError, target: str, reader: CorpusReader, hint:
         return EXIT_UNREACHABLE
     print(f"arbiter: ingest failed: {getattr(code, 'name', 'ERROR')}: {details}", file=sys.stderr)
     print(
-        f"arbiter: {reader.sent} documents were sent; up to the last ~{hint} may not be "
-        "stored. Ingestion is idempotent: fix the input and run it again.",
+        f"arbiter: {reader.sent} documents were sent. Ingestion is idempotent: "
+        "fix the input and run it again; stored documents will count as unchanged.",
         file=sys.stderr,
     )
     return EXIT_FAILED

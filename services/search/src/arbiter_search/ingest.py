@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
 
+from arbiter_kit.errors import InvalidArgument
+
 from arbiter_search.documents import DocumentPreparer, PreparedDocument, Rejection, SourceDocument
 from arbiter_search.store import Chunk, VectorStore
 
@@ -64,33 +66,51 @@ class Ingestor:
         self, documents: AsyncIterable[SourceDocument], *, tenant: str
     ) -> AsyncIterator[IngestTally]:
         """Consume `documents`; yield the running tally after every `batch_size` documents
-        received and once more at the end if anything arrived since."""
+        received and once more at the end if anything arrived since.
+
+        When a document is malformed (InvalidArgument), the valid ones before it are
+        written before the error propagates, so the sender loses nothing it sent right.
+        """
         counts = _Counts()
         batch: dict[str, PreparedDocument] = {}
         reported = 0
-        async for document in documents:
-            counts.documents += 1
-            prepared = self._preparer.prepare(document, tenant=tenant)
-            if isinstance(prepared, Rejection):
-                counts.reasons[prepared.reason] += 1
-                log.warning(
-                    "document rejected",
-                    extra={"source_id": prepared.source_id[:128], "reason": prepared.reason},
-                )
-            else:
-                if prepared.source_id in batch:
-                    # One id twice in one batch would be two upserts of one key at once.
+        try:
+            async for document in documents:
+                counts.documents += 1
+                prepared = self._preparer.prepare(document, tenant=tenant)
+                if isinstance(prepared, Rejection):
+                    counts.reasons[prepared.reason] += 1
+                    log.warning(
+                        "document rejected",
+                        extra={"source_id": prepared.source_id[:128], "reason": prepared.reason},
+                    )
+                else:
+                    if prepared.source_id in batch:
+                        # One id twice in one batch would be two upserts of one key at once.
+                        await self._write(batch, counts, tenant)
+                        batch = {}
+                    batch[prepared.source_id] = prepared
+                if counts.documents - reported >= self._batch_size:
                     await self._write(batch, counts, tenant)
                     batch = {}
-                batch[prepared.source_id] = prepared
-            if counts.documents - reported >= self._batch_size:
-                await self._write(batch, counts, tenant)
-                batch = {}
-                reported = counts.documents
-                yield counts.tally()
+                    reported = counts.documents
+                    yield counts.tally()
+        except InvalidArgument:
+            await self._write(batch, counts, tenant)
+            raise
         if counts.documents > reported or counts.documents == 0:
             await self._write(batch, counts, tenant)
             yield counts.tally()
+        tally = counts.tally()
+        log.info(
+            "ingested",
+            extra={
+                "documents": tally.documents,
+                "chunks_written": tally.chunks_written,
+                "unchanged": tally.unchanged,
+                "rejections": dict(tally.rejections),
+            },
+        )
 
     async def _write(
         self, batch: dict[str, PreparedDocument], counts: _Counts, tenant: str

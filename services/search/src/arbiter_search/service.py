@@ -18,7 +18,7 @@ from arbiter_search.documents import DocumentPreparer, SourceDocument
 from arbiter_search.filters import Condition, FilterCompiler
 from arbiter_search.ingest import Ingestor, IngestTally
 from arbiter_search.research import Findings, ResearchLoop, rounds_allowed
-from arbiter_search.retrieval import Retriever, parse_query
+from arbiter_search.retrieval import RetrievalQuery, Retriever, parse_query
 from arbiter_search.store import Hit, VectorStore
 
 SERVICE_NAME: str = search_pb2.DESCRIPTOR.services_by_name["SearchService"].full_name
@@ -44,24 +44,14 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
     async def Retrieve(
         self, request: search_pb2.RetrieveRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> search_pb2.RetrieveResponse:
-        query = parse_query(
-            text=request.query,
-            filters=request.filters,
-            top_k=request.top_k,
-            compiler=self._compiler,
-        )
+        query = self._query(request)
         hits = await self._retriever.retrieve(query, tenant=self._tenant)
         return search_pb2.RetrieveResponse(passages=[_passage(h) for h in hits])
 
     async def Research(
         self, request: search_pb2.ResearchRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[search_pb2.ResearchResponse]:
-        query = parse_query(
-            text=request.query,
-            filters=request.filters,
-            top_k=request.top_k,
-            compiler=self._compiler,
-        )
+        query = self._query(request)
         max_rounds = rounds_allowed(request.max_rounds)
         async for step in self._research.run(query, max_rounds=max_rounds, tenant=self._tenant):
             if isinstance(step, Findings):
@@ -114,6 +104,16 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
                 rejected=tally.rejected,
                 seconds=time.perf_counter() - started,
             )
+        )
+
+    def _query(
+        self, request: search_pb2.RetrieveRequest | search_pb2.ResearchRequest
+    ) -> RetrievalQuery:
+        return parse_query(
+            text=request.query,
+            filters=request.filters,
+            top_k=request.top_k,
+            compiler=self._compiler,
         )
 
     async def GetCorpusInfo(
