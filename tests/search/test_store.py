@@ -1,0 +1,60 @@
+"""The Milvus store and collection schema directly: the dense-vector seam, schema checks
+on reopen, tenant isolation and tenant-qualified chunk ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from arbiter_kit.errors import FailedPrecondition
+from arbiter_search import schema
+from arbiter_search.chunker import Chunker
+from arbiter_search.documents import DocumentPreparer, PreparedDocument, SourceDocument, chunk_id
+from arbiter_search.milvus_store import MilvusPassageStore
+
+
+def prepared(doc: SourceDocument, *, tenant: str) -> PreparedDocument:
+    result = DocumentPreparer(Chunker(), default_tenant="default").prepare(doc, tenant=tenant)
+    assert isinstance(result, PreparedDocument)
+    return result
+
+
+def test_chunk_ids_are_qualified_outside_the_default_tenant() -> None:
+    assert chunk_id("default", "abc", 2, default_tenant="default") == "abc#2"
+    assert chunk_id("acme", "abc", 2, default_tenant="default") == "acme/abc#2"
+
+
+async def test_a_dense_dimension_adds_the_dense_field_and_requires_vectors(tmp_path: Path) -> None:
+    uri = str(tmp_path / "milvus.db")
+    store = await MilvusPassageStore.open(uri, collection="with_dense", dense_dim=8)
+    try:
+        described = store._client.describe_collection("with_dense")
+        fields = {f["name"]: f for f in described["fields"]}
+        assert set(fields) == schema.expected_fields(dense_dim=8)
+        assert fields[schema.DENSE]["params"]["dim"] == 8
+        chunk = prepared(SourceDocument("d", "t", "text"), tenant="default").chunks[0]
+        with pytest.raises(ValueError, match="8-d dense vector"):
+            await store.write(upserts=[chunk], deletes=[])
+    finally:
+        await store.close()
+
+    with pytest.raises(FailedPrecondition, match="another schema"):
+        await MilvusPassageStore.open(uri, collection="with_dense")
+
+
+async def test_tenants_see_only_their_own_chunks(tmp_path: Path) -> None:
+    store = await MilvusPassageStore.open(str(tmp_path / "milvus.db"), collection="passages")
+    try:
+        doc = SourceDocument("same-id", "t", "a rule about herons", {"rulebook": "AML"})
+        mine, theirs = prepared(doc, tenant="default"), prepared(doc, tenant="acme")
+        await store.write(upserts=[*mine.chunks, *theirs.chunks], deletes=[])
+        assert await store.count(tenant="default") == 1
+        assert await store.count(tenant="acme") == 1
+        assert await store.count(tenant="nobody") == 0
+        [hit] = await store.search(tenant="acme", text="herons", conditions=[], limit=5)
+        assert hit.id == "acme/same-id#0"
+        assert await store.search(tenant="nobody", text="herons", conditions=[], limit=5) == []
+        hashes = await store.stored_hashes(tenant="acme", source_ids=["same-id", "other"])
+        assert hashes == {"same-id": {"acme/same-id#0": theirs.content_hash}}
+    finally:
+        await store.close()
