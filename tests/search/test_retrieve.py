@@ -167,3 +167,9 @@ async def test_corpus_info_counts_chunks_and_names_filterable_fields(
 async def test_corpus_info_of_an_empty_store(fresh_search: RunningSearch) -> None:
     assert await chunk_count(fresh_search) == 0
     assert await passages_of(fresh_search, "anything at all") == []
+
+
+async def test_a_caller_deadline_bounds_the_store_calls(corpus_search: RunningSearch) -> None:
+    request = search_pb2.RetrieveRequest(query="client money segregated account", top_k=1)
+    reply = await corpus_search.stub.Retrieve(request, timeout=10)
+    assert reply.passages[0].source_id == "fx-cobs-1"

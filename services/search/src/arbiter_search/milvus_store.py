@@ -10,7 +10,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
-from arbiter_kit.errors import FailedPrecondition, Unavailable
+import grpc
+from arbiter_kit.deadline import Deadline
+from arbiter_kit.errors import DeadlineExceeded, FailedPrecondition, Unavailable
 from pymilvus import MilvusClient, MilvusException
 
 from arbiter_search import schema
@@ -28,6 +30,9 @@ LITE_HINT = (
     " (only one process at a time may open a Milvus Lite data directory:"
     " is another search service using it?)"
 )
+WRITE_TIMEOUT_SECONDS = 120.0
+"""Cap on one ingestion call to Milvus, so a dead server fails a stream instead of
+hanging it (pymilvus retries UNAVAILABLE with backoff until its timeout)."""
 WRITE_BATCH_BYTES = 8 * 1024 * 1024
 """Rows per upsert call are capped by size, well under Milvus's 64 MiB message limit."""
 
@@ -140,6 +145,7 @@ class MilvusPassageStore:
             filter=where,
             output_fields=[schema.ID.name, schema.SOURCE_ID.name, schema.CONTENT_HASH.name],
             limit=QUERY_WINDOW,
+            timeout=WRITE_TIMEOUT_SECONDS,
         )
         return rows
 
@@ -148,11 +154,18 @@ class MilvusPassageStore:
             return
         async with self._write_lock:
             for batch in _batches([self._row(c) for c in upserts]):
-                await self._call(self._client.upsert, self._collection, batch)
+                await self._call(
+                    self._client.upsert, self._collection, batch, timeout=WRITE_TIMEOUT_SECONDS
+                )
             if deletes:
-                await self._call(self._client.delete, self._collection, ids=list(deletes))
+                await self._call(
+                    self._client.delete,
+                    self._collection,
+                    ids=list(deletes),
+                    timeout=WRITE_TIMEOUT_SECONDS,
+                )
             # Unflushed rows sit in growing segments, where every search costs ~1 s.
-            await self._call(self._client.flush, self._collection)
+            await self._call(self._client.flush, self._collection, timeout=WRITE_TIMEOUT_SECONDS)
 
     def _row(self, chunk: Chunk) -> dict[str, Any]:
         row = asdict(chunk)
@@ -164,7 +177,13 @@ class MilvusPassageStore:
         return row
 
     async def search(
-        self, *, tenant: str, text: str, conditions: Sequence[Condition], limit: int
+        self,
+        *,
+        tenant: str,
+        text: str,
+        conditions: Sequence[Condition],
+        limit: int,
+        deadline: Deadline | None = None,
     ) -> list[Hit]:
         where = self._compiler.compile(conditions, tenant=tenant)
         results = await self._call(
@@ -177,26 +196,43 @@ class MilvusPassageStore:
             output_fields=list(schema.OUTPUT_FIELDS),
             group_by_field=schema.SOURCE_ID.name,
             group_size=1,
+            timeout=_timeout(deadline),
         )
         return [_hit(found) for found in results[0]] if results else []
 
-    async def count(self, *, tenant: str) -> int:
+    async def count(self, *, tenant: str, deadline: Deadline | None = None) -> int:
         where = self._compiler.compile([], tenant=tenant)
         rows = await self._call(
-            self._client.query, self._collection, filter=where, output_fields=["count(*)"]
+            self._client.query,
+            self._collection,
+            filter=where,
+            output_fields=["count(*)"],
+            timeout=_timeout(deadline),
         )
         return int(rows[0]["count(*)"]) if rows else 0
 
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a blocking pymilvus call in a thread; Milvus failures become Unavailable."""
+        """Run a blocking pymilvus call in a thread; Milvus failures become Unavailable,
+        running out of time DeadlineExceeded."""
         try:
             return await asyncio.to_thread(fn, *args, **kwargs)
+        except grpc.RpcError as exc:
+            code = exc.code() if isinstance(exc, grpc.Call) else None
+            log.error("milvus call failed", extra={"call": fn.__name__, "code": str(code)})
+            if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+                raise DeadlineExceeded("the vector store did not answer in time") from exc
+            raise Unavailable("the vector store failed; try again") from exc
         except MilvusException as exc:
             log.error(
                 "milvus call failed",
-                extra={"call": getattr(fn, "__name__", "?"), "error": str(exc)},
+                extra={"call": fn.__name__, "error": str(exc)},
             )
             raise Unavailable("the vector store failed; try again") from exc
+
+
+def _timeout(deadline: Deadline | None) -> float | None:
+    """Seconds left for one Milvus call; DeadlineExceeded before starting one too late."""
+    return None if deadline is None else deadline.timeout()
 
 
 def _hit(found: Mapping[str, Any]) -> Hit:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import InvalidArgument
 
 from arbiter_search.filters import Condition
@@ -69,7 +70,12 @@ class ResearchLoop:
         self._retriever = retriever
 
     async def run(
-        self, query: RetrievalQuery, *, max_rounds: int, tenant: str
+        self,
+        query: RetrievalQuery,
+        *,
+        max_rounds: int,
+        tenant: str,
+        deadline: Deadline | None = None,
     ) -> AsyncIterator[Stage | Findings]:
         """Yield a Stage for every step taken, then exactly one Findings."""
         query = self._select_fields(query)
@@ -77,7 +83,7 @@ class ResearchLoop:
         rounds: list[Round] = []
         hits: list[Hit] = []
         for number in range(1, max_rounds + 1):
-            hits = await self._retriever.retrieve(query, tenant=tenant)
+            hits = await self._retriever.retrieve(query, tenant=tenant, deadline=deadline)
             yield Stage(
                 "retrieve",
                 f"round {number}: BM25 top {query.top_k}: {len(hits)} passages",

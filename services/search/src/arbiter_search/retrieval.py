@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import InvalidArgument
 
 from arbiter_search.filters import Condition, FilterCompiler, FilterSpec
@@ -48,8 +49,14 @@ class Retriever:
     def __init__(self, store: VectorStore) -> None:
         self._store = store
 
-    async def retrieve(self, query: RetrievalQuery, *, tenant: str) -> list[Hit]:
+    async def retrieve(
+        self, query: RetrievalQuery, *, tenant: str, deadline: Deadline | None = None
+    ) -> list[Hit]:
         """The best chunk of each of the `top_k` best-matching passages, best first."""
         return await self._store.search(
-            tenant=tenant, text=query.text, conditions=query.conditions, limit=query.top_k
+            tenant=tenant,
+            text=query.text,
+            conditions=query.conditions,
+            limit=query.top_k,
+            deadline=deadline,
         )

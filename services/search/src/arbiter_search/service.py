@@ -10,6 +10,7 @@ from typing import Any
 import grpc
 from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
+from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import InvalidArgument
 
 from arbiter_search.chunker import Chunker
@@ -22,6 +23,8 @@ from arbiter_search.retrieval import RetrievalQuery, Retriever, parse_query
 from arbiter_search.store import Hit, VectorStore
 
 SERVICE_NAME: str = search_pb2.DESCRIPTOR.services_by_name["SearchService"].full_name
+DEFAULT_BUDGET_SECONDS = 30.0
+"""Time a read may take when the caller set no deadline."""
 EMBEDDER = "none"
 """What GetCorpusInfo reports until an Embedder exists: retrieval is BM25 only."""
 
@@ -45,7 +48,8 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
         self, request: search_pb2.RetrieveRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> search_pb2.RetrieveResponse:
         query = self._query(request)
-        hits = await self._retriever.retrieve(query, tenant=self._tenant)
+        deadline = Deadline.of_call(context, default=DEFAULT_BUDGET_SECONDS)
+        hits = await self._retriever.retrieve(query, tenant=self._tenant, deadline=deadline)
         return search_pb2.RetrieveResponse(passages=[_passage(h) for h in hits])
 
     async def Research(
@@ -53,7 +57,11 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
     ) -> AsyncIterator[search_pb2.ResearchResponse]:
         query = self._query(request)
         max_rounds = rounds_allowed(request.max_rounds)
-        async for step in self._research.run(query, max_rounds=max_rounds, tenant=self._tenant):
+        deadline = Deadline.of_call(context, default=DEFAULT_BUDGET_SECONDS)
+        steps = self._research.run(
+            query, max_rounds=max_rounds, tenant=self._tenant, deadline=deadline
+        )
+        async for step in steps:
             if isinstance(step, Findings):
                 yield search_pb2.ResearchResponse(result=_result(step))
             else:
@@ -119,8 +127,9 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
     async def GetCorpusInfo(
         self, request: search_pb2.GetCorpusInfoRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> search_pb2.GetCorpusInfoResponse:
+        deadline = Deadline.of_call(context, default=DEFAULT_BUDGET_SECONDS)
         return search_pb2.GetCorpusInfoResponse(
-            chunks=await self._store.count(tenant=self._tenant),
+            chunks=await self._store.count(tenant=self._tenant, deadline=deadline),
             filterable_fields=self._compiler.fields,
             embedder=EMBEDDER,
         )

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from arbiter_kit.deadline import Deadline
+
 from arbiter_search.filters import Condition
 
 
@@ -62,12 +64,19 @@ class VectorStore(Protocol):
         ...
 
     async def search(
-        self, *, tenant: str, text: str, conditions: Sequence[Condition], limit: int
+        self,
+        *,
+        tenant: str,
+        text: str,
+        conditions: Sequence[Condition],
+        limit: int,
+        deadline: Deadline | None = None,
     ) -> list[Hit]:
-        """The best chunk of each of the `limit` best-matching sources, best first."""
+        """The best chunk of each of the `limit` best-matching sources, best first; each
+        call to the store ends by `deadline`."""
         ...
 
-    async def count(self, *, tenant: str) -> int:
+    async def count(self, *, tenant: str, deadline: Deadline | None = None) -> int:
         """How many chunks the tenant has."""
         ...
 
