@@ -1,6 +1,7 @@
 """Arbiter's shared kit: the server every service runs on (`server`, `interceptors`,
 `metrics`, `logs`), the client every caller uses (`client`, `breaker`, `deadline`),
-and the error tree and configuration both share (`errors`, `config`)."""
+the error tree and configuration both share (`errors`, `config`), and the request
+checks every service makes (`validation`)."""
 
 from arbiter_kit.breaker import BreakerConfig, BreakerState, CircuitBreaker
 from arbiter_kit.client import Downstream, DownstreamConfig, RetryPolicy, downstream_error
@@ -8,6 +9,7 @@ from arbiter_kit.config import ServerConfig
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import ArbiterError
 from arbiter_kit.server import Service, ServiceServer, main_for, run_until_signalled
+from arbiter_kit.validation import FilterSpec, max_items, metadata_filters, required_text
 
 __all__ = [
     "ArbiterError",
@@ -17,11 +19,15 @@ __all__ = [
     "Deadline",
     "Downstream",
     "DownstreamConfig",
+    "FilterSpec",
     "RetryPolicy",
     "ServerConfig",
     "Service",
     "ServiceServer",
     "downstream_error",
     "main_for",
+    "max_items",
+    "metadata_filters",
+    "required_text",
     "run_until_signalled",
 ]

@@ -1,0 +1,69 @@
+"""Request checks every service makes the same way: required text within a length, lists
+within a count, metadata filters within limits. Each raises InvalidArgument naming the
+exact field at fault; the limits stay with the service that sets them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence, Sized
+from typing import Protocol
+
+from arbiter_kit.errors import InvalidArgument
+
+
+class FilterSpec(Protocol):
+    """What a filter request carries (`arbiter.common.v1.MetadataFilter` fits)."""
+
+    @property
+    def field(self) -> str: ...
+
+    @property
+    def any_of(self) -> Sequence[str]: ...
+
+
+FieldCheck = Callable[[str], str | None]
+"""Why a filter's (non-empty) field name is refused, or None when it is accepted."""
+
+
+def required_text(field: str, value: str, *, max_chars: int) -> str:
+    """`value` stripped; it must be non-blank and at most `max_chars` once stripped."""
+    text = value.strip()
+    if not text:
+        raise InvalidArgument(field, "must not be empty")
+    if len(text) > max_chars:
+        raise InvalidArgument(field, f"must be at most {max_chars} characters")
+    return text
+
+
+def max_items(field: str, items: Sized, *, limit: int) -> None:
+    """`items` (the list `field` names, e.g. `passages`) holds at most `limit` entries."""
+    if len(items) > limit:
+        raise InvalidArgument(field, f"at most {limit} {field}")
+
+
+def metadata_filters(
+    field: str,
+    filters: Sequence[FilterSpec],
+    *,
+    max_filters: int,
+    max_values: int,
+    max_value_chars: int | None,
+    check_field: FieldCheck | None = None,
+) -> None:
+    """At most `max_filters` filters, each with a named field (that `check_field`
+    accepts) and 1..`max_values` values of at most `max_value_chars` characters (None:
+    no limit). The error names the exact place, e.g. `filters[2].field`,
+    `filters[2].any_of` or `filters[2].any_of[0]`."""
+    max_items(field, filters, limit=max_filters)
+    for i, spec in enumerate(filters):
+        at = f"{field}[{i}]"
+        if not spec.field:
+            raise InvalidArgument(f"{at}.field", "must not be empty")
+        if check_field is not None and (why := check_field(spec.field)) is not None:
+            raise InvalidArgument(f"{at}.field", why)
+        if not 1 <= len(spec.any_of) <= max_values:
+            raise InvalidArgument(f"{at}.any_of", f"needs 1..{max_values} values")
+        if max_value_chars is None:
+            continue
+        for j, value in enumerate(spec.any_of):
+            if len(value) > max_value_chars:
+                raise InvalidArgument(f"{at}.any_of[{j}]", f"at most {max_value_chars} characters")

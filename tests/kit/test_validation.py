@@ -1,0 +1,97 @@
+"""The shared request checks: each error names the exact field at fault."""
+
+from __future__ import annotations
+
+import pytest
+from arbiter.common.v1 import common_pb2
+from arbiter_kit.errors import InvalidArgument
+from arbiter_kit.validation import max_items, metadata_filters, required_text
+
+
+def f(field: str, *values: str) -> common_pb2.MetadataFilter:
+    return common_pb2.MetadataFilter(field=field, any_of=values)
+
+
+def only_rulebook(name: str) -> str | None:
+    return None if name == "rulebook" else f"unknown field {name!r}"
+
+
+def check(filters: list[common_pb2.MetadataFilter], *, max_value_chars: int | None = 5) -> None:
+    metadata_filters(
+        "filters",
+        filters,
+        max_filters=3,
+        max_values=2,
+        max_value_chars=max_value_chars,
+        check_field=only_rulebook,
+    )
+
+
+def test_required_text_is_stripped_and_its_limit_is_inclusive() -> None:
+    assert required_text("question", "  why?\n", max_chars=4) == "why?"
+    assert required_text("question", " " + "x" * 4 + " ", max_chars=4) == "xxxx"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "question: must not be empty"),
+        (" \n\t ", "question: must not be empty"),
+        ("x" * 5, "question: must be at most 4 characters"),
+    ],
+)
+def test_bad_required_text_names_the_field(value: str, message: str) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        required_text("question", value, max_chars=4)
+    assert caught.value.field == "question"
+    assert caught.value.message == message
+
+
+def test_max_items_is_inclusive_and_names_the_list() -> None:
+    max_items("passages", [1, 2], limit=2)
+    with pytest.raises(InvalidArgument) as caught:
+        max_items("passages", [1, 2, 3], limit=2)
+    assert caught.value.field == "passages"
+    assert caught.value.message == "passages: at most 2 passages"
+
+
+def test_filters_within_every_limit_pass() -> None:
+    check([])
+    check([f("rulebook", "AML", "GEN")] * 3)
+    check([f("rulebook", "x" * 50)], max_value_chars=None)
+
+
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        ([f("rulebook", "AML")] * 4, "filters"),
+        ([f("rulebook", "AML"), f("", "AML")], "filters[1].field"),
+        ([f("text", "AML")], "filters[0].field"),
+        ([f("rulebook")], "filters[0].any_of"),
+        ([f("rulebook", "AML"), f("rulebook", "A", "B", "C")], "filters[1].any_of"),
+        ([f("rulebook", "AML", "GEN"), f("rulebook", "ok", "too long")], "filters[1].any_of[1]"),
+        # The first fault found is the one named: filters in order, field before values.
+        ([f("text"), f("rulebook")], "filters[0].field"),
+    ],
+)
+def test_bad_filters_name_the_exact_field(
+    filters: list[common_pb2.MetadataFilter], field: str
+) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        check(filters)
+    assert caught.value.field == field
+
+
+def test_a_refused_field_name_carries_the_check_s_reason() -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        check([f("text", "AML")])
+    assert caught.value.message == "filters[0].field: unknown field 'text'"
+
+
+def test_without_a_field_check_any_named_field_passes() -> None:
+    metadata_filters(
+        "filters", [f("Any-Name", "v")], max_filters=1, max_values=1, max_value_chars=1
+    )
+    with pytest.raises(InvalidArgument) as caught:
+        metadata_filters("filters", [f("", "v")], max_filters=1, max_values=1, max_value_chars=1)
+    assert caught.value.field == "filters[0].field"
