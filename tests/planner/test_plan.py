@@ -226,7 +226,7 @@ async def test_bad_filter_is_invalid_argument(planner: Stub) -> None:
         await plan(planner, RESEARCH_Q, filters=[bad])
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     info = error_info(caught.value)
-    assert info is not None and info.metadata["field"] == "filters"
+    assert info is not None and info.metadata["field"] == "filters[0].field"
 
 
 async def test_health_is_serving(offline_channel: grpc.aio.Channel) -> None:

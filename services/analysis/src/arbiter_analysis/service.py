@@ -10,6 +10,7 @@ from arbiter.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from arbiter.common.v1 import common_pb2
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import InvalidArgument, Unimplemented
+from arbiter_kit.validation import max_items, required_text
 
 from arbiter_analysis.synthesis import Synthesis, SynthesisEvent
 
@@ -30,13 +31,8 @@ DATA_ANALYSIS_LATER = (
 
 def validate(request: analysis_pb2.SynthesizeRequest) -> str:
     """The question, stripped; raises InvalidArgument naming the bad field."""
-    question = request.question.strip()
-    if not question:
-        raise InvalidArgument("question", "must not be empty")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise InvalidArgument("question", f"must be at most {MAX_QUESTION_CHARS} characters")
-    if len(request.passages) > MAX_PASSAGES:
-        raise InvalidArgument("passages", f"at most {MAX_PASSAGES} passages")
+    question = required_text("question", request.question, max_chars=MAX_QUESTION_CHARS)
+    max_items("passages", request.passages, limit=MAX_PASSAGES)
     for n, passage in enumerate(request.passages, start=1):
         if len(passage.text) > MAX_PASSAGE_CHARS:
             raise InvalidArgument(

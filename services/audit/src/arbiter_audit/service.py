@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from arbiter.audit.v1 import audit_pb2, audit_pb2_grpc
-from arbiter_kit.errors import InvalidArgument, Unimplemented
+from arbiter_kit.errors import Unimplemented
+from arbiter_kit.validation import max_items, required_text
 
 SERVICE_NAME = audit_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name
 MAX_SITUATION_CHARS = 8000
@@ -19,13 +20,8 @@ JUDGEMENT_LATER = (
 
 
 def validate(request: audit_pb2.JudgeRequest) -> None:
-    situation = request.situation.strip()
-    if not situation:
-        raise InvalidArgument("situation", "must not be empty")
-    if len(situation) > MAX_SITUATION_CHARS:
-        raise InvalidArgument("situation", f"must be at most {MAX_SITUATION_CHARS} characters")
-    if len(request.passages) > MAX_PASSAGES:
-        raise InvalidArgument("passages", f"at most {MAX_PASSAGES} passages")
+    required_text("situation", request.situation, max_chars=MAX_SITUATION_CHARS)
+    max_items("passages", request.passages, limit=MAX_PASSAGES)
 
 
 class AuditServicer(audit_pb2_grpc.AuditServiceServicer):  # type: ignore[misc]

@@ -11,6 +11,7 @@ from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from arbiter_kit import logs
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import FailedPrecondition, InvalidArgument, Unimplemented
+from arbiter_kit.validation import metadata_filters, required_text
 
 from arbiter_gateway.config import GatewayConfig
 from arbiter_gateway.runner import SessionRun
@@ -23,18 +24,14 @@ MAX_FILTER_VALUES = 64
 
 def validate_ask(request: gateway_pb2.AskRequest, config: GatewayConfig) -> str:
     """The question, stripped; raises InvalidArgument naming the bad field."""
-    question = request.question.strip()
-    if not question:
-        raise InvalidArgument("question", "must not be empty")
-    if len(question) > config.max_question_chars:
-        raise InvalidArgument("question", f"must be at most {config.max_question_chars} characters")
-    if len(request.filters) > MAX_FILTERS:
-        raise InvalidArgument("filters", f"at most {MAX_FILTERS} filters")
-    for i, f in enumerate(request.filters):
-        if not f.field:
-            raise InvalidArgument(f"filters[{i}].field", "must not be empty")
-        if not f.any_of or len(f.any_of) > MAX_FILTER_VALUES:
-            raise InvalidArgument(f"filters[{i}].any_of", f"needs 1..{MAX_FILTER_VALUES} values")
+    question = required_text("question", request.question, max_chars=config.max_question_chars)
+    metadata_filters(
+        "filters",
+        request.filters,
+        max_filters=MAX_FILTERS,
+        max_values=MAX_FILTER_VALUES,
+        max_value_chars=None,
+    )
     if request.require_approval:
         raise Unimplemented(
             "plan approval is not available yet; ask without require_approval",

@@ -8,7 +8,7 @@ from typing import Any
 from arbiter.common.v1 import common_pb2
 from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
 from arbiter_kit.deadline import Deadline
-from arbiter_kit.errors import InvalidArgument
+from arbiter_kit.validation import metadata_filters, required_text
 from arbiter_llm import Usage
 
 from arbiter_planner.planner import Planner
@@ -31,22 +31,21 @@ def usage_message(usage: Usage) -> common_pb2.Usage:
     )
 
 
+def _field_name(name: str) -> str | None:
+    return None if _FIELD_NAME.match(name) else f"bad field name {name[:64]!r}"
+
+
 def validate(request: planner_pb2.PlanRequest) -> str:
     """The question, stripped; raises InvalidArgument naming the bad field."""
-    question = request.question.strip()
-    if not question:
-        raise InvalidArgument("question", "must not be empty")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise InvalidArgument("question", f"must be at most {MAX_QUESTION_CHARS} characters")
-    if len(request.filters) > MAX_FILTERS:
-        raise InvalidArgument("filters", f"at most {MAX_FILTERS} filters")
-    for f in request.filters:
-        if not _FIELD_NAME.match(f.field):
-            raise InvalidArgument("filters", f"bad field name {f.field[:64]!r}")
-        if not 1 <= len(f.any_of) <= MAX_FILTER_VALUES:
-            raise InvalidArgument("filters", f"{f.field}: 1..{MAX_FILTER_VALUES} values needed")
-        if any(len(v) > MAX_VALUE_CHARS for v in f.any_of):
-            raise InvalidArgument("filters", f"{f.field}: values are at most {MAX_VALUE_CHARS}")
+    question = required_text("question", request.question, max_chars=MAX_QUESTION_CHARS)
+    metadata_filters(
+        "filters",
+        request.filters,
+        max_filters=MAX_FILTERS,
+        max_values=MAX_FILTER_VALUES,
+        max_value_chars=MAX_VALUE_CHARS,
+        check_field=_field_name,
+    )
     return question
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-from arbiter_kit.errors import InvalidArgument
+from arbiter_kit.validation import FilterSpec, metadata_filters
 
 from arbiter_search.schema import FILTER_ALIASES, FILTERABLE, TENANT, Column
 
@@ -25,16 +24,6 @@ _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\
 def quote(value: str) -> str:
     """A Milvus string literal that stands for exactly `value`."""
     return '"' + value.translate(_ESCAPES) + '"'
-
-
-class FilterSpec(Protocol):
-    """What a filter request carries (`arbiter.common.v1.MetadataFilter` fits)."""
-
-    @property
-    def field(self) -> str: ...
-
-    @property
-    def any_of(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)
@@ -64,28 +53,23 @@ class FilterCompiler:
 
     def validate(self, filters: Sequence[FilterSpec], *, path: str = "filters") -> list[Condition]:
         """Conditions for `filters`; InvalidArgument names the offending field path."""
-        if len(filters) > MAX_FILTERS:
-            raise InvalidArgument(path, f"at most {MAX_FILTERS} filters")
-        conditions: list[Condition] = []
-        for i, spec in enumerate(filters):
-            name = self._aliases.get(spec.field, spec.field)
-            if name not in self._fields:
-                raise InvalidArgument(
-                    f"{path}[{i}].field",
-                    f"unknown field {spec.field[:64]!r}; filterable: {', '.join(self.fields)}",
-                )
-            values = tuple(dict.fromkeys(spec.any_of))
-            if not values:
-                raise InvalidArgument(f"{path}[{i}].any_of", "at least one value")
-            if len(values) > MAX_VALUES:
-                raise InvalidArgument(f"{path}[{i}].any_of", f"at most {MAX_VALUES} values")
-            for j, value in enumerate(values):
-                if len(value) > MAX_VALUE_CHARS:
-                    raise InvalidArgument(
-                        f"{path}[{i}].any_of[{j}]", f"at most {MAX_VALUE_CHARS} characters"
-                    )
-            conditions.append(Condition(name, values))
-        return conditions
+        metadata_filters(
+            path,
+            filters,
+            max_filters=MAX_FILTERS,
+            max_values=MAX_VALUES,
+            max_value_chars=MAX_VALUE_CHARS,
+            check_field=self._unknown,
+        )
+        return [
+            Condition(self._aliases.get(spec.field, spec.field), tuple(dict.fromkeys(spec.any_of)))
+            for spec in filters
+        ]
+
+    def _unknown(self, field: str) -> str | None:
+        if self._aliases.get(field, field) in self._fields:
+            return None
+        return f"unknown field {field[:64]!r}; filterable: {', '.join(self.fields)}"
 
     def compile(self, conditions: Sequence[Condition], *, tenant: str) -> str:
         """The expression for the tenant's rows that meet every condition."""

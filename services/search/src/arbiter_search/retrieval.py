@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import InvalidArgument
+from arbiter_kit.validation import FilterSpec, required_text
 
-from arbiter_search.filters import Condition, FilterCompiler, FilterSpec
+from arbiter_search.filters import Condition, FilterCompiler
 from arbiter_search.store import Hit, VectorStore
 
 MAX_QUERY_CHARS = 4000
@@ -30,14 +31,11 @@ def parse_query(
     *, text: str, filters: Sequence[FilterSpec], top_k: int, compiler: FilterCompiler
 ) -> RetrievalQuery:
     """A RetrievalQuery from request fields; InvalidArgument names the field at fault."""
-    if not text.strip():
-        raise InvalidArgument("query", "must not be empty")
-    if len(text) > MAX_QUERY_CHARS:
-        raise InvalidArgument("query", f"at most {MAX_QUERY_CHARS} characters")
+    text = required_text("query", text, max_chars=MAX_QUERY_CHARS)
     if not 0 <= top_k <= MAX_TOP_K:
         raise InvalidArgument("top_k", f"must be 0..{MAX_TOP_K} (0 means {DEFAULT_TOP_K})")
     return RetrievalQuery(
-        text=text.strip(),
+        text=text,
         conditions=tuple(compiler.validate(filters)),
         top_k=top_k or DEFAULT_TOP_K,
     )
