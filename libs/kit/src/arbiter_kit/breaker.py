@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import grpc
+
 from arbiter_kit import metrics
 from arbiter_kit.errors import Unavailable
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+
 from arbiter_kit.errors import DeadlineExceeded
 
 
