@@ -8,7 +8,13 @@ from arbiter_kit.client import Downstream, DownstreamConfig, RetryPolicy, downst
 from arbiter_kit.config import ServerConfig
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import ArbiterError
-from arbiter_kit.server import Service, ServiceServer, main_for, run_until_signalled
+from arbiter_kit.server import (
+    Service,
+    ServiceServer,
+    built_server,
+    main_for,
+    run_until_signalled,
+)
 from arbiter_kit.validation import FilterSpec, max_items, metadata_filters, required_text
 
 __all__ = [
@@ -24,6 +30,7 @@ __all__ = [
     "ServerConfig",
     "Service",
     "ServiceServer",
+    "built_server",
     "downstream_error",
     "main_for",
     "max_items",

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
 from arbiter_kit.config import ServerConfig, env_str
 from arbiter_kit.interceptors import server_interceptors
 from arbiter_kit.logs import configure_logging
 from arbiter_kit.metrics import MetricsEndpoint
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 log = logging.getLogger(__name__)
 
@@ -128,10 +129,20 @@ ServicesFactory = Callable[
 async context manager (for dependencies to close on shutdown, e.g. channels)."""
 
 
+@contextlib.asynccontextmanager
+async def built_server(
+    name: str, config: ServerConfig, build_services: ServicesFactory
+) -> AsyncIterator[ServiceServer]:
+    """A server (not yet started) over the built services; their dependencies close
+    when the block ends, after the caller has stopped the server."""
+    async with _built(build_services) as services:
+        yield ServiceServer(name=name, config=config, services=services)
+
+
 async def serve(name: str, config: ServerConfig, build_services: ServicesFactory) -> None:
     """Build the services, serve them until SIGTERM/SIGINT, drain, clean up."""
-    async with _built(build_services) as services:
-        await run_until_signalled(ServiceServer(name=name, config=config, services=services))
+    async with built_server(name, config, build_services) as server:
+        await run_until_signalled(server)
 
 
 def main_for(

@@ -2,7 +2,7 @@
 rules), run by a deterministic offline provider or an OpenAI-compatible one."""
 
 from arbiter_llm.config import LLMConfig
-from arbiter_llm.interface import LLM, build_llm, open_llm
+from arbiter_llm.interface import LLM, build_llm, open_llm, with_llm
 from arbiter_llm.offline import OfflineLLM, run_rules
 from arbiter_llm.openai_compatible import OpenAICompatibleLLM
 from arbiter_llm.result import Completed, Fragment, Outcome, StreamEvent, TaskResult, Usage
@@ -27,4 +27,5 @@ __all__ = [
     "build_llm",
     "open_llm",
     "run_rules",
+    "with_llm",
 ]

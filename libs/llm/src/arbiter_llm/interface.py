@@ -3,9 +3,9 @@ provider from configuration."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Protocol
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol, TypeVar
 
 from arbiter_kit.deadline import Deadline
 
@@ -14,6 +14,8 @@ from arbiter_llm.offline import OfflineLLM
 from arbiter_llm.openai_compatible import OpenAICompatibleLLM
 from arbiter_llm.result import StreamEvent, TaskResult
 from arbiter_llm.task import Task, TaskInput
+
+T = TypeVar("T")
 
 
 class LLM(Protocol):
@@ -51,3 +53,15 @@ async def open_llm(config: LLMConfig) -> AsyncIterator[LLM]:
         yield llm
     finally:
         await llm.aclose()
+
+
+def with_llm(build: Callable[[LLM], T]) -> Callable[[], AbstractAsyncContextManager[T]]:
+    """For a service's `main_for`: `build` on the provider `LLM_*` configures, which is
+    opened inside the running loop and closed on shutdown."""
+
+    @asynccontextmanager
+    async def opened() -> AsyncIterator[T]:
+        async with open_llm(LLMConfig.from_env()) as llm:
+            yield build(llm)
+
+    return opened
