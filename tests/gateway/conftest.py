@@ -16,7 +16,7 @@ from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from arbiter.search.v1 import search_pb2_grpc
 from arbiter_analysis.__main__ import build_server as analysis_server
 from arbiter_audit.__main__ import build_server as audit_server
-from arbiter_gateway.__main__ import build
+from arbiter_gateway.__main__ import gateway_server
 from arbiter_gateway.config import GatewayConfig
 from arbiter_kit.breaker import BreakerConfig
 from arbiter_kit.client import DownstreamConfig
@@ -84,14 +84,13 @@ async def gateway(
         for name, target in targets.items()
     }
     config = dataclasses.replace(GatewayConfig(), **downstreams, **settings)
-    server, ws = build(config, SERVER)
-    port = await server.start()
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            yield gateway_pb2_grpc.GatewayServiceStub(channel)
-    finally:
-        await server.stop(0)
-        await ws.close()
+    async with gateway_server(config, SERVER) as server:
+        port = await server.start()
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                yield gateway_pb2_grpc.GatewayServiceStub(channel)
+        finally:
+            await server.stop(0)
 
 
 async def ask(

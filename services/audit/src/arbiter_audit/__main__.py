@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from arbiter.audit.v1 import audit_pb2_grpc
 from arbiter_kit.config import ServerConfig
-from arbiter_kit.logs import configure_logging
-from arbiter_kit.server import Service, ServiceServer, run_until_signalled
+from arbiter_kit.server import Service, ServiceServer, main_for
 
 from arbiter_audit.service import SERVICE_NAME, AuditServicer
 
 DEFAULT_PORT = 50055
 
 
-def build_server(config: ServerConfig) -> ServiceServer:
+def services() -> list[Service]:
     add = audit_pb2_grpc.add_AuditServiceServicer_to_server
-    return ServiceServer(
-        name="audit", config=config, services=[Service(SERVICE_NAME, AuditServicer(), add)]
-    )
+    return [Service(SERVICE_NAME, AuditServicer(), add)]
+
+
+def build_server(config: ServerConfig) -> ServiceServer:
+    return ServiceServer(name="audit", config=config, services=services())
 
 
 def main() -> None:
-    configure_logging("audit")
-    config = ServerConfig.from_env("AUDIT", default_port=DEFAULT_PORT)
-    asyncio.run(run_until_signalled(build_server(config)))
+    main_for("audit", DEFAULT_PORT, services)
 
 
 if __name__ == "__main__":

@@ -1,53 +1,50 @@
-"""`python -m arbiter_gateway`: serve the GatewayService."""
+"""`python -m arbiter_gateway`: serve the GatewayService (GATEWAY_* settings and each
+worker's target, breaker and retry settings)."""
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from arbiter_kit.client import Downstream
 from arbiter_kit.config import ServerConfig
-from arbiter_kit.logs import configure_logging
-from arbiter_kit.server import Service, ServiceServer, run_until_signalled
+from arbiter_kit.server import Service, ServiceServer, built_server, main_for
 
 from arbiter_gateway.config import GatewayConfig
 from arbiter_gateway.servicer import GatewayServicer
 from arbiter_gateway.steps import Workers
 
 SERVICE = gateway_pb2.DESCRIPTOR.services_by_name["GatewayService"].full_name
+DEFAULT_PORT = 50051
 
 
-def build(config: GatewayConfig, server_config: ServerConfig) -> tuple[ServiceServer, Workers]:
+@asynccontextmanager
+async def services(config: GatewayConfig) -> AsyncIterator[list[Service]]:
+    """The gateway over channels to its workers (opened in the running loop), which
+    close when the block ends."""
     workers = Workers(
         planner=Downstream(config.planner),
         search=Downstream(config.search),
         analysis=Downstream(config.analysis),
         audit=Downstream(config.audit),
     )
-    servicer = GatewayServicer(config=config, workers=workers)
-    server = ServiceServer(
-        name="gateway",
-        config=server_config,
-        services=[
-            Service(SERVICE, servicer, gateway_pb2_grpc.add_GatewayServiceServicer_to_server)
-        ],
-    )
-    return server, workers
-
-
-async def serve() -> None:
-    server, workers = build(
-        GatewayConfig.from_env(), ServerConfig.from_env("GATEWAY", default_port=50051)
-    )
     try:
-        await run_until_signalled(server)
+        servicer = GatewayServicer(config=config, workers=workers)
+        yield [Service(SERVICE, servicer, gateway_pb2_grpc.add_GatewayServiceServicer_to_server)]
     finally:
         await workers.close()
 
 
+def gateway_server(
+    config: GatewayConfig, server_config: ServerConfig
+) -> AbstractAsyncContextManager[ServiceServer]:
+    """A gateway server (not yet started); its channels close when the block ends."""
+    return built_server("gateway", server_config, lambda: services(config))
+
+
 def main() -> None:
-    configure_logging("gateway")
-    asyncio.run(serve())
+    main_for("gateway", DEFAULT_PORT, lambda: services(GatewayConfig.from_env()))
 
 
 if __name__ == "__main__":

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from arbiter.planner.v1 import planner_pb2_grpc
 from arbiter_kit.config import ServerConfig
-from arbiter_kit.logs import configure_logging
-from arbiter_kit.server import Service, ServiceServer, run_until_signalled
-from arbiter_llm import LLM, LLMConfig, open_llm
+from arbiter_kit.server import Service, ServiceServer, main_for
+from arbiter_llm import LLM, with_llm
 
 from arbiter_planner.planner import Planner
 from arbiter_planner.service import SERVICE_NAME, PlannerServicer
@@ -16,26 +13,17 @@ from arbiter_planner.service import SERVICE_NAME, PlannerServicer
 DEFAULT_PORT = 50052
 
 
+def services(llm: LLM) -> list[Service]:
+    add = planner_pb2_grpc.add_PlannerServiceServicer_to_server
+    return [Service(SERVICE_NAME, PlannerServicer(Planner(llm)), add)]
+
+
 def build_server(config: ServerConfig, llm: LLM) -> ServiceServer:
-    servicer = PlannerServicer(Planner(llm))
-    return ServiceServer(
-        name="planner",
-        config=config,
-        services=[
-            Service(SERVICE_NAME, servicer, planner_pb2_grpc.add_PlannerServiceServicer_to_server)
-        ],
-    )
-
-
-async def serve(config: ServerConfig, llm_config: LLMConfig) -> None:
-    async with open_llm(llm_config) as llm:
-        await run_until_signalled(build_server(config, llm))
+    return ServiceServer(name="planner", config=config, services=services(llm))
 
 
 def main() -> None:
-    configure_logging("planner")
-    config = ServerConfig.from_env("PLANNER", default_port=DEFAULT_PORT)
-    asyncio.run(serve(config, LLMConfig.from_env()))
+    main_for("planner", DEFAULT_PORT, with_llm(services))
 
 
 if __name__ == "__main__":

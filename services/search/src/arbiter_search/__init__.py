@@ -8,7 +8,7 @@ from arbiter_search.ingest import Ingestor, IngestTally
 from arbiter_search.milvus_store import MilvusPassageStore
 from arbiter_search.research import Findings, ResearchLoop
 from arbiter_search.retrieval import RetrievalQuery, Retriever
-from arbiter_search.server import search_server
+from arbiter_search.server import search_server, search_services
 from arbiter_search.service import SearchServicer
 from arbiter_search.store import Chunk, Hit, VectorStore
 
@@ -31,4 +31,5 @@ __all__ = [
     "SourceDocument",
     "VectorStore",
     "search_server",
+    "search_services",
 ]

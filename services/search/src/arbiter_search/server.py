@@ -4,11 +4,11 @@ the shared kit's server. Used by `python -m arbiter_search` and by the tests ali
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from arbiter.search.v1 import search_pb2_grpc
 from arbiter_kit.config import ServerConfig
-from arbiter_kit.server import Service, ServiceServer
+from arbiter_kit.server import Service, ServiceServer, built_server
 
 from arbiter_search.config import SearchConfig
 from arbiter_search.milvus_store import MilvusPassageStore
@@ -16,19 +16,21 @@ from arbiter_search.service import SERVICE_NAME, SearchServicer
 
 
 @asynccontextmanager
-async def search_server(
-    server_config: ServerConfig, config: SearchConfig
-) -> AsyncIterator[ServiceServer]:
-    """A search server (not yet started) over its opened store; the store closes when
-    the block ends, after the caller has stopped the server."""
+async def search_services(config: SearchConfig) -> AsyncIterator[list[Service]]:
+    """The search service over its opened store, which closes when the block ends."""
     store = await MilvusPassageStore.open(
         config.milvus_uri, collection=config.collection, token=config.milvus_token
     )
     try:
-        servicer = SearchServicer(store, config)
         add = search_pb2_grpc.add_SearchServiceServicer_to_server
-        yield ServiceServer(
-            name="search", config=server_config, services=[Service(SERVICE_NAME, servicer, add)]
-        )
+        yield [Service(SERVICE_NAME, SearchServicer(store, config), add)]
     finally:
         await store.close()
+
+
+def search_server(
+    server_config: ServerConfig, config: SearchConfig
+) -> AbstractAsyncContextManager[ServiceServer]:
+    """A search server (not yet started) over its opened store; the store closes when
+    the block ends, after the caller has stopped the server."""
+    return built_server("search", server_config, lambda: search_services(config))
