@@ -8,6 +8,8 @@ import io
 import json
 import logging
 import urllib.request
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import grpc
@@ -15,9 +17,10 @@ import pytest
 from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_kit import logs
+from arbiter_kit.config import ServerConfig
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import INTERNAL_MESSAGE, InvalidArgument, NotFound, error_info
-from arbiter_kit.server import ServiceServer
+from arbiter_kit.server import Service, ServiceServer, built_server
 from google.protobuf import descriptor_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
@@ -319,6 +322,36 @@ async def test_stop_twice_is_harmless(start_server: StartServer, planner: Script
     server: ServiceServer = await start_server(planner_service(planner))
     await server.stop(0)
     await server.stop(0)
+
+
+@pytest.mark.parametrize("kind", ["function", "coroutine", "context manager"])
+async def test_built_server_serves_what_any_kind_of_factory_builds(
+    planner: ScriptedPlanner, kind: str
+) -> None:
+    closed: list[bool] = []
+
+    def build() -> list[Service]:
+        return [planner_service(planner)]
+
+    async def build_async() -> list[Service]:
+        return build()
+
+    @asynccontextmanager
+    async def build_and_close() -> AsyncIterator[list[Service]]:
+        try:
+            yield build()
+        finally:
+            closed.append(True)
+
+    factory = {"function": build, "coroutine": build_async, "context manager": build_and_close}
+    config = ServerConfig(port=0, metrics_port=None)
+    async with built_server("kit-test", config, factory[kind]) as server:
+        await server.start()
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            assert (await plan(channel, "built")).plan.rationale == "built"
+        await server.stop(0)
+        assert not closed
+    assert closed == ([True] if kind == "context manager" else [])
 
 
 # --- logs ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from arbiter_llm import (
     Prompt,
     TaskInput,
     build_llm,
+    with_llm,
 )
 
 from tests.llm.conftest import ANSWER_TASK, LABEL_TASK
@@ -83,6 +84,18 @@ def test_config_rejects_bad_values(key: str, value: str) -> None:
     with pytest.raises(InvalidArgument) as caught:
         LLMConfig.from_env({key: value})
     assert caught.value.field == key
+
+
+async def test_with_llm_builds_on_the_configured_provider_and_closes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LLM_PROVIDER", "openai")
+    monkeypatch.setenv("LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    async with with_llm(lambda llm: ("built", llm))() as (built, llm):
+        assert built == "built"
+        assert isinstance(llm, OpenAICompatibleLLM)
+        assert not llm._client.is_closed()
+    assert llm._client.is_closed()
 
 
 def test_prompt_files_need_both_sections() -> None:
