@@ -14,10 +14,10 @@ from arbiter_analysis.citations import markers
 from arbiter_analysis.composer import synthesis_input, synthesis_task
 from arbiter_kit.errors import error_info
 from arbiter_llm.openai_compatible import CONTINUATION_NOTE
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.analysis.conftest import PASSAGES, QUESTION
 from tests.support.openai_server import OpenAIServer, Reply
+from tests.support.servers import health
 
 Stub = analysis_pb2_grpc.AnalysisServiceStub
 
@@ -271,7 +271,5 @@ async def test_limits_are_inclusive(analysis: Stub) -> None:
 
 
 async def test_health_is_serving(offline_channel: grpc.aio.Channel) -> None:
-    health = health_pb2_grpc.HealthStub(offline_channel)
-    for service in ("", "arbiter.analysis.v1.AnalysisService"):
-        reply = await health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
-        assert reply.status == health_pb2.HealthCheckResponse.SERVING
+    services = ("", "arbiter.analysis.v1.AnalysisService")
+    assert await health(offline_channel, *services) == ["SERVING", "SERVING"]

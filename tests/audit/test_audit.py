@@ -9,21 +9,18 @@ import grpc
 import pytest
 from arbiter.audit.v1 import audit_pb2, audit_pb2_grpc
 from arbiter_audit.__main__ import build_server
-from arbiter_kit.config import ServerConfig
 from arbiter_kit.errors import error_info
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from tests.support.servers import LOCAL, channel_to, health
 
 SITUATION = "A firm filed its suspicious activity report 40 days late. Is that a breach?"
 
 
 @pytest.fixture(scope="module")
 async def channel() -> AsyncIterator[grpc.aio.Channel]:
-    server = build_server(ServerConfig(host="127.0.0.1", port=0, metrics_port=None))
-    port = await server.start()
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+    async with channel_to(build_server(LOCAL)) as channel:
         yield channel
-    await server.stop(0)
 
 
 async def judge(channel: grpc.aio.Channel, situation: str) -> list[audit_pb2.JudgeResponse]:
@@ -52,10 +49,8 @@ async def test_bad_situation_is_invalid_argument(channel: grpc.aio.Channel, situ
 
 
 async def test_health_is_serving(channel: grpc.aio.Channel) -> None:
-    health = health_pb2_grpc.HealthStub(channel)
-    for service in ("", "arbiter.audit.v1.AuditService"):
-        reply = await health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
-        assert reply.status == health_pb2.HealthCheckResponse.SERVING
+    services = ("", "arbiter.audit.v1.AuditService")
+    assert await health(channel, *services) == ["SERVING", "SERVING"]
 
 
 async def test_reflection_lists_the_service(channel: grpc.aio.Channel) -> None:

@@ -27,6 +27,7 @@ from arbiter_search import SearchConfig, search_server
 
 from tests.search.conftest import as_document, ingest, read_jsonl
 from tests.support.corpus import CORPUS
+from tests.support.servers import channel_to
 
 SERVER = ServerConfig(host="127.0.0.1", port=0, metrics_port=None, grace_seconds=1)
 
@@ -84,13 +85,8 @@ async def gateway(
         for name, target in targets.items()
     }
     config = dataclasses.replace(GatewayConfig(), **downstreams, **settings)
-    async with gateway_server(config, SERVER) as server:
-        port = await server.start()
-        try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-                yield gateway_pb2_grpc.GatewayServiceStub(channel)
-        finally:
-            await server.stop(0)
+    async with gateway_server(config, SERVER) as server, channel_to(server) as channel:
+        yield gateway_pb2_grpc.GatewayServiceStub(channel)
 
 
 async def ask(

@@ -10,9 +10,9 @@ import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
 from arbiter_kit.errors import error_info
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.support.openai_server import OpenAIServer, Reply
+from tests.support.servers import health
 
 Stub = planner_pb2_grpc.PlannerServiceStub
 K = common_pb2
@@ -230,10 +230,8 @@ async def test_bad_filter_is_invalid_argument(planner: Stub) -> None:
 
 
 async def test_health_is_serving(offline_channel: grpc.aio.Channel) -> None:
-    health = health_pb2_grpc.HealthStub(offline_channel)
-    for service in ("", "arbiter.planner.v1.PlannerService"):
-        reply = await health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
-        assert reply.status == health_pb2.HealthCheckResponse.SERVING
+    services = ("", "arbiter.planner.v1.PlannerService")
+    assert await health(offline_channel, *services) == ["SERVING", "SERVING"]
 
 
 async def test_model_classification_is_used(model_planner: Stub, model: OpenAIServer) -> None:

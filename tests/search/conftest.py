@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import grpc
 import pytest
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_kit.config import ServerConfig
 from arbiter_search import SearchConfig, search_server
 
 from tests.support.corpus import CORPUS
+from tests.support.servers import channel_to
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSAGES = FIXTURES / "passages.jsonl"
@@ -37,14 +37,9 @@ class RunningSearch:
 async def running_search(data_dir: Path, **settings: Any) -> AsyncIterator[RunningSearch]:
     config = SearchConfig(milvus_uri=str(data_dir / "milvus.db"), **settings)
     server_config = ServerConfig(host="127.0.0.1", port=0, metrics_port=None, grace_seconds=1)
-    async with search_server(server_config, config) as server:
-        port = await server.start()
-        target = f"127.0.0.1:{port}"
-        try:
-            async with grpc.aio.insecure_channel(target) as channel:
-                yield RunningSearch(target, search_pb2_grpc.SearchServiceStub(channel), config)
-        finally:
-            await server.stop(0)
+    async with search_server(server_config, config) as server, channel_to(server) as channel:
+        target = f"127.0.0.1:{server.port}"
+        yield RunningSearch(target, search_pb2_grpc.SearchServiceStub(channel), config)
 
 
 def read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
