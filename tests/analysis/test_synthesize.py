@@ -12,12 +12,11 @@ from arbiter.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from arbiter.common.v1 import common_pb2
 from arbiter_analysis.citations import markers
 from arbiter_analysis.composer import synthesis_input, synthesis_task
-from arbiter_kit.errors import error_info
 from arbiter_llm.openai_compatible import CONTINUATION_NOTE
 
 from tests.analysis.conftest import PASSAGES, QUESTION
 from tests.support.openai_server import OpenAIServer, Reply
-from tests.support.servers import health
+from tests.support.servers import assert_invalid_argument, health
 
 Stub = analysis_pb2_grpc.AnalysisServiceStub
 
@@ -256,11 +255,7 @@ async def test_bad_input_is_invalid_argument(
     analysis: Stub, kwargs: dict[str, object], field_name: str
 ) -> None:
     request = {"question": QUESTION, **kwargs}
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await synthesize(analysis, **request)  # type: ignore[arg-type]
-    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    info = error_info(caught.value)
-    assert info is not None and info.metadata["field"] == field_name
+    await assert_invalid_argument(synthesize(analysis, **request), field_name)  # type: ignore[arg-type]
 
 
 async def test_limits_are_inclusive(analysis: Stub) -> None:

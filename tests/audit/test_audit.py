@@ -12,7 +12,7 @@ from arbiter_audit.__main__ import build_server
 from arbiter_kit.errors import error_info
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from tests.support.servers import LOCAL, channel_to, health
+from tests.support.servers import LOCAL, assert_invalid_argument, channel_to, health
 
 SITUATION = "A firm filed its suspicious activity report 40 days late. Is that a breach?"
 
@@ -41,11 +41,7 @@ async def test_judge_is_unimplemented_and_gives_no_verdict(channel: grpc.aio.Cha
 
 @pytest.mark.parametrize("situation", ["", "   ", "x" * 8001])
 async def test_bad_situation_is_invalid_argument(channel: grpc.aio.Channel, situation: str) -> None:
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await judge(channel, situation)
-    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    info = error_info(caught.value)
-    assert info is not None and info.metadata["field"] == "situation"
+    await assert_invalid_argument(judge(channel, situation), "situation")
 
 
 async def test_health_is_serving(channel: grpc.aio.Channel) -> None:

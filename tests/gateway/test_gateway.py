@@ -9,10 +9,10 @@ import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2
 from arbiter_kit.breaker import BreakerConfig
-from arbiter_kit.errors import error_info
 from prometheus_client import REGISTRY
 
 from tests.gateway.conftest import ask, gateway, kinds, step_events
+from tests.support.servers import assert_invalid_argument
 
 S = common_pb2.StepStatus
 RESEARCH = "What must a firm do when it suspects money laundering?"
@@ -110,11 +110,7 @@ async def test_open_breaker_fails_the_step_fast_and_is_a_metric(workers):
 
 async def test_bad_input_is_invalid_argument_naming_the_field(workers):
     async with gateway(workers) as stub:
-        with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await ask(stub, "   ")
-    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    info = error_info(caught.value)
-    assert info is not None and info.metadata["field"] == "question"
+        await assert_invalid_argument(ask(stub, "   "), "question")
 
 
 async def test_get_session_and_resume_replay_the_log(workers):

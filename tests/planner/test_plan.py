@@ -9,10 +9,9 @@ import grpc
 import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
-from arbiter_kit.errors import error_info
 
 from tests.support.openai_server import OpenAIServer, Reply
-from tests.support.servers import health
+from tests.support.servers import assert_invalid_argument, health
 
 Stub = planner_pb2_grpc.PlannerServiceStub
 K = common_pb2
@@ -206,12 +205,8 @@ async def test_caller_filters_are_kept(planner: Stub) -> None:
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", "x" * 4001])
 async def test_bad_question_is_invalid_argument(planner: Stub, question: str) -> None:
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await plan(planner, question)
-    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    info = error_info(caught.value)
-    assert info is not None and info.metadata["field"] == "question"
-    assert "question" in (caught.value.details() or "")
+    error = await assert_invalid_argument(plan(planner, question), "question")
+    assert "question" in (error.details() or "")
 
 
 async def test_longest_question_is_accepted(planner: Stub) -> None:
@@ -222,11 +217,7 @@ async def test_longest_question_is_accepted(planner: Stub) -> None:
 
 async def test_bad_filter_is_invalid_argument(planner: Stub) -> None:
     bad = common_pb2.MetadataFilter(field="rulebook; drop", any_of=["AML"])
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await plan(planner, RESEARCH_Q, filters=[bad])
-    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    info = error_info(caught.value)
-    assert info is not None and info.metadata["field"] == "filters[0].field"
+    await assert_invalid_argument(plan(planner, RESEARCH_Q, filters=[bad]), "filters[0].field")
 
 
 async def test_health_is_serving(offline_channel: grpc.aio.Channel) -> None:

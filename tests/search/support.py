@@ -1,15 +1,11 @@
-"""Small helpers the search tests share: counting, searching, checking errors."""
+"""Small helpers the search tests share: counting and searching."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-import grpc
-import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2
-from arbiter_kit.errors import error_info
 
 from tests.search.conftest import RunningSearch
 
@@ -29,13 +25,3 @@ async def passages_of(
     request = search_pb2.RetrieveRequest(query=query, top_k=top_k, filters=filters)
     reply = await search.stub.Retrieve(request)
     return list(reply.passages)
-
-
-async def assert_invalid_argument(call: Awaitable[Any], field: str) -> None:
-    """The call fails with INVALID_ARGUMENT and an ErrorInfo naming `field`."""
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await call
-    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT, caught.value.details()
-    info = error_info(caught.value)
-    assert info is not None
-    assert info.metadata["field"] == field, caught.value.details()

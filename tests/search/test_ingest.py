@@ -17,7 +17,8 @@ from tests.search.conftest import (
     running_search,
     summary_of,
 )
-from tests.search.support import assert_invalid_argument, chunk_count, passages_of
+from tests.search.support import chunk_count, passages_of
+from tests.support.servers import assert_invalid_argument
 
 
 async def test_first_ingest_writes_every_document(fresh_search: RunningSearch) -> None:

@@ -10,7 +10,7 @@ from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2
 
 from tests.search.conftest import RunningSearch
-from tests.search.support import assert_invalid_argument
+from tests.support.servers import assert_invalid_argument
 
 
 async def research(

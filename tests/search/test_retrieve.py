@@ -14,8 +14,9 @@ from tests.search.conftest import (
     read_jsonl,
     summary_of,
 )
-from tests.search.support import assert_invalid_argument, chunk_count, passages_of
+from tests.search.support import chunk_count, passages_of
 from tests.support.corpus import CORPUS
+from tests.support.servers import assert_invalid_argument
 
 
 def rulebook(*values: str) -> common_pb2.MetadataFilter:

@@ -1,15 +1,17 @@
 """A service's real server in the test process: started on 127.0.0.1:0, a channel to it,
-its health; and the channel fixtures of a service built on an LLM."""
+its health, the field a refused call names; and the channel fixtures of a service built
+on an LLM."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import grpc
 import pytest
 from arbiter_kit.config import ServerConfig
+from arbiter_kit.errors import error_info
 from arbiter_kit.server import ServiceServer
 from arbiter_llm import LLM, LLMConfig, OfflineLLM, OpenAICompatibleLLM
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -39,6 +41,18 @@ async def health(channel: grpc.aio.Channel, *services: str) -> list[str]:
         for service in services
     ]
     return [health_pb2.HealthCheckResponse.ServingStatus.Name(r.status) for r in replies]
+
+
+async def assert_invalid_argument(call: Awaitable[Any], field: str) -> grpc.aio.AioRpcError:
+    """The call fails with INVALID_ARGUMENT and an ErrorInfo naming `field`; returns the
+    error for any further checks."""
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT, caught.value.details()
+    info = error_info(caught.value)
+    assert info is not None
+    assert info.metadata["field"] == field, caught.value.details()
+    return caught.value
 
 
 def llm_channel_fixtures(build_server: Callable[[ServerConfig, LLM], ServiceServer]) -> Any:
