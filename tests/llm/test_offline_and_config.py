@@ -14,6 +14,7 @@ from arbiter_llm import (
     Outcome,
     Prompt,
     TaskInput,
+    Usage,
     build_llm,
     with_llm,
 )
@@ -46,6 +47,12 @@ async def test_offline_stream_yields_fragments_then_one_completed() -> None:
 async def test_offline_refuses_an_expired_deadline() -> None:
     with pytest.raises(DeadlineExceeded):
         await OfflineLLM().run(LABEL_TASK, DATA, deadline=Deadline.after(0))
+
+
+def test_usage_sums_and_becomes_the_common_message() -> None:
+    total = Usage(llm_calls=1, prompt_tokens=10, completion_tokens=3) + Usage(1, 5, 2)
+    message = total.message()
+    assert (message.llm_calls, message.prompt_tokens, message.completion_tokens) == (2, 15, 5)
 
 
 def test_config_defaults_to_offline() -> None:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from arbiter.common.v1 import common_pb2
+
 
 class Outcome(StrEnum):
     """How a step run ended; the `outcome` label of `arbiter_llm_calls_total`."""
@@ -35,6 +37,14 @@ class Usage:
             llm_calls=self.llm_calls + other.llm_calls,
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
+        )
+
+    def message(self) -> common_pb2.Usage:
+        """This usage as the `common.v1.Usage` a reply carries."""
+        return common_pb2.Usage(
+            llm_calls=self.llm_calls,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
         )
 
 

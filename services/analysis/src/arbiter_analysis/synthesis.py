@@ -18,7 +18,6 @@ from arbiter_llm import (
     Task,
     TaskInput,
     TaskResult,
-    Usage,
     run_rules,
 )
 from arbiter_llm.text import segments
@@ -30,14 +29,6 @@ from arbiter_analysis.reflection import AnswerReflector
 SynthesisEvent = common_pb2.Progress | str | analysis_pb2.SynthesisResult
 MODEL_RESERVE_SECONDS = 0.5
 """Time kept back from the model for the offline rules, reflection and the reply."""
-
-
-def usage_message(usage: Usage) -> common_pb2.Usage:
-    return common_pb2.Usage(
-        llm_calls=usage.llm_calls,
-        prompt_tokens=usage.prompt_tokens,
-        completion_tokens=usage.completion_tokens,
-    )
 
 
 class Synthesis:
@@ -84,7 +75,7 @@ class Synthesis:
             answer=answer,
             citations=self.citations.build(answer, passages),
             reflection=checked.reflection,
-            usage=usage_message(result.usage),
+            usage=result.usage.message(),
         )
 
     async def _compose(self, data: TaskInput, deadline: Deadline) -> AsyncIterator[StreamEvent]:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from arbiter.common.v1 import common_pb2
 from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.validation import metadata_filters, required_text
-from arbiter_llm import Usage
 
 from arbiter_planner.planner import Planner
 
@@ -21,14 +19,6 @@ MAX_VALUE_CHARS = 256
 DEFAULT_BUDGET_SECONDS = 15.0
 """Time allowed when the caller sets no deadline."""
 _FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
-
-
-def usage_message(usage: Usage) -> common_pb2.Usage:
-    return common_pb2.Usage(
-        llm_calls=usage.llm_calls,
-        prompt_tokens=usage.prompt_tokens,
-        completion_tokens=usage.completion_tokens,
-    )
 
 
 def _field_name(name: str) -> str | None:
@@ -61,4 +51,4 @@ class PlannerServicer(planner_pb2_grpc.PlannerServiceServicer):  # type: ignore[
         question = validate(request)
         deadline = Deadline.of_call(context, default=DEFAULT_BUDGET_SECONDS)
         outcome = await self.planner.plan(question, filters=request.filters, deadline=deadline)
-        return planner_pb2.PlanResponse(plan=outcome.plan, usage=usage_message(outcome.usage))
+        return planner_pb2.PlanResponse(plan=outcome.plan, usage=outcome.usage.message())
