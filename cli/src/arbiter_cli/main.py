@@ -1,4 +1,5 @@
-"""`arbiter ask` and `arbiter ingest`: the gateway's and search's command line."""
+"""`arbiter ask`, `arbiter ingest` and `arbiter eval`: the gateway's and search's command
+line."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from google.protobuf import json_format
 
+from arbiter_cli import eval as evaluation
 from arbiter_cli.render import EventPrinter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
@@ -84,6 +86,7 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--if-empty", action="store_true", help="only when the store is empty")
     i.add_argument("--search", default=os.environ.get("ARBITER_SEARCH", "127.0.0.1:50053"))
     i.set_defaults(func=ingest)
+    evaluation.add_command(sub)
     return p
 
 
