@@ -11,7 +11,7 @@ PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 RUN_DIR ?= .run
 BUF := .tools/node_modules/.bin/buf
 
-.PHONY: setup proto up down status demo test lint bench clean
+.PHONY: setup proto up down status demo test lint bench eval clean
 
 setup: $(STAMP)
 
@@ -52,6 +52,10 @@ lint: setup $(BUF)
 
 bench: setup
 	@$(BIN)/python scripts/bench.py
+
+# Retrieval quality: EVAL_LIMIT queries per set (0: all), EVAL_CONCURRENCY calls in flight.
+eval: setup
+	@$(BIN)/python scripts/eval.py
 
 clean:
 	rm -rf $(VENV) .tools libs/proto/src/arbiter $(RUN_DIR)

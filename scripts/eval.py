@@ -1,0 +1,306 @@
+"""make eval: the retrieval ablation on ObliQA dev and ObliQA-MP val, each row one
+`arbiter eval --json` run against a search service started on its own store; writes the
+results between the markers in docs/eval.md and leaves the rest of the file alone."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import grpc
+from arbiter.search.v1 import search_pb2, search_pb2_grpc
+from arbiter_cli import suite
+from bench import machine
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("ARBITER_DATA_DIR", REPO.parent / "shared" / "data" / "obliqa"))
+ARBITER = str(Path(sys.executable).with_name("arbiter"))
+STORE = REPO / ".data" / "eval"
+SEARCH_SRC = REPO / "services" / "search" / "src"
+RESULTS = ("<!-- results: written by scripts/eval.py -->", "<!-- /results -->")
+EMBEDDER = ("<!-- embedder -->", "<!-- /embedder -->")
+NOT_BUILT = "(stage not built yet)"
+
+
+@dataclass(frozen=True)
+class Config:
+    """One ablation row: the `arbiter eval` flags, and which stage it adds."""
+
+    name: str
+    flags: tuple[str, ...]
+    stage: str
+
+
+STAGES = ("--mode", "retrieve", "--no-graph", "--no-rerank")
+CONFIGS = (
+    Config("BM25 only", ("--retrieval", "sparse", *STAGES), ""),
+    Config("dense only", ("--retrieval", "dense", *STAGES), "dense"),
+    Config("hybrid", ("--retrieval", "hybrid", *STAGES), "dense"),
+    Config("+ graph", ("--retrieval", "hybrid", "--mode", "retrieve", "--no-rerank"), "graph"),
+    Config("+ rerank", ("--retrieval", "hybrid", "--mode", "retrieve"), "rerank"),
+    Config("research, 1 round", ("--retrieval", "hybrid", "--rounds", "1"), ""),
+    Config("+ adaptive loop", ("--retrieval", "hybrid", "--rounds", "{rounds}"), "loop"),
+)
+DATASETS = (
+    ("ObliQA dev", "queries_dev.jsonl", "qrels_dev.tsv"),
+    ("ObliQA-MP val", "queries_mp_val.jsonl", "qrels_mp_val.tsv"),
+)
+LATENCY = (
+    Config("Retrieve, BM25 only", ("--retrieval", "sparse", *STAGES), ""),
+    Config("Research, 1 round, every stage the service has", ("--rounds", "1"), ""),
+)
+
+
+def source_digest() -> str:
+    """What the stored chunks were made by: the search service's source files."""
+    digest = hashlib.sha256()
+    for path in sorted(SEARCH_SRC.rglob("*.py")):
+        digest.update(path.relative_to(SEARCH_SRC).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def start_search(corpus: Path) -> tuple[suite.Running, str]:
+    """The search service on the eval store, filled from `corpus`; the store is rebuilt
+    when the search code or its embedder changed since it was filled. Returns the running
+    service and a line saying what happened to the store."""
+    db, stamp_file = STORE / "milvus.db", STORE / "stamp.json"
+    wanted = source_digest()
+    stamp = json.loads(stamp_file.read_text()) if stamp_file.exists() else {}
+    if stamp.get("source") != wanted and db.exists():
+        print("eval: the search code changed since the store was filled: rebuilding it")
+        shutil.rmtree(db)
+    env = {"SEARCH_MILVUS_URI": str(db), "LLM_PROVIDER": "offline"}
+    search = suite.start("search", port=0, env=env, log_dir=STORE / "logs")
+    embedder = corpus_info(search.target).embedder
+    if stamp.get("embedder", embedder) != embedder and db.exists():
+        print(f"eval: the embedder is now {embedder!r}: rebuilding the store")
+        suite.stop(search.process)
+        shutil.rmtree(db)
+        search = suite.start("search", port=0, env=env, log_dir=STORE / "logs")
+    started = time.perf_counter()
+    done = subprocess.run(
+        [ARBITER, "ingest", "--if-empty", str(corpus), "--search", search.target],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        suite.stop(search.process)
+        raise SystemExit(f"eval: ingest failed:\n{done.stderr[-2000:]}")
+    print(done.stdout.strip())
+    stamp_file.write_text(json.dumps({"source": wanted, "embedder": embedder}))
+    said = done.stdout.strip().splitlines()[-1]
+    return search, f"Ingest step: {said} ({time.perf_counter() - started:.1f} s wall)"
+
+
+def corpus_info(target: str) -> search_pb2.GetCorpusInfoResponse:
+    with grpc.insecure_channel(target) as channel:
+        stub = search_pb2_grpc.SearchServiceStub(channel)
+        return stub.GetCorpusInfo(search_pb2.GetCorpusInfoRequest(), timeout=30)
+
+
+def research_trace(target: str, question: str, rounds: int) -> list[str]:
+    """The progress of one Research call with every stage on: what the service does."""
+    request = search_pb2.ResearchRequest(query=question, max_rounds=rounds)
+    lines = []
+    with grpc.insecure_channel(target) as channel:
+        stub = search_pb2_grpc.SearchServiceStub(channel)
+        for response in stub.Research(request, timeout=120):
+            if response.HasField("progress"):
+                lines.append(f"{response.progress.stage}: {response.progress.message}")
+            else:
+                rounds_run = len(response.result.rounds)
+                lines.append(
+                    f"result: {len(response.result.passages)} passages, {rounds_run} round(s)"
+                )
+    return lines
+
+
+def run_eval(argv: list[str], target: str) -> dict[str, object]:
+    """One `arbiter eval --json` process; its last line, or {"failed": why}."""
+    started = time.perf_counter()
+    done = subprocess.run([*argv, "--search", target], capture_output=True, text=True)
+    lines = done.stdout.strip().splitlines()
+    try:
+        summary: dict[str, object] = json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        why = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"failed": f"exit {done.returncode}: {why}"}
+    print(f"  {time.perf_counter() - started:6.1f} s  R@10 {summary['recall_at_10']:.4f}")
+    return summary
+
+
+def command(
+    config: Config, queries: Path, qrels: Path, *, limit: int, concurrency: int, rounds: int
+) -> list[str]:
+    flags = [f.replace("{rounds}", str(rounds)) for f in config.flags]
+    return [
+        ARBITER, "eval", "--queries", str(queries), "--qrels", str(qrels), "--json",
+        "--limit", str(limit), "--concurrency", str(concurrency), *flags,
+    ]  # fmt: skip
+
+
+def shown(argv: list[str]) -> str:
+    """A command as a reader would type it from the checkout."""
+    words = ["arbiter", *argv[1:], "--search", "$SEARCH"]
+    return shlex.join(words).replace(str(DATA_DIR), "$ARBITER_DATA_DIR").replace("'", "")
+
+
+def built(config: Config, summary: dict[str, object], embedder: str, trace: str) -> bool:
+    """Whether the service shows the stage this row adds."""
+    if config.stage == "dense":
+        return embedder not in ("", "none", "unknown")
+    if config.stage == "graph":
+        return "graph" in trace or "expan" in trace
+    if config.stage == "rerank":
+        return "rerank" in trace
+    if config.stage == "loop":
+        validates = "validat" in trace and "no validator" not in trace
+        return validates or int(str(summary.get("rounds_max", 0))) > 1
+    return True
+
+
+def row(
+    config: Config, summary: dict[str, object], previous: dict[str, object] | None, note: str
+) -> str:
+    if "failed" in summary:
+        return f"| {config.name} | {' | '.join(['-'] * 7)} | failed: {summary['failed']} |"
+    same = previous is not None and previous.get("ranking_sha256") == summary["ranking_sha256"]
+    notes = [note] if note else (["same rankings as the row above"] if same else [])
+    if summary["mode"] == "research":
+        notes.append(f"mean rounds {float(str(summary['rounds_mean'])):.2f}")
+    if summary["errors"]:
+        notes.append(f"{summary['errors']} calls failed: {summary['first_error']}")
+    metrics = ["recall_at_5", "recall_at_10", "map_at_10", "ndcg_at_10", "mrr_at_10"]
+    cells = [f"{float(str(summary[m])):.3f}" for m in metrics]
+    cells += [f"{float(str(summary[m])):.0f}" for m in ("p50_ms", "p99_ms")]
+    return f"| {config.name} | {' | '.join(cells)} | {'; '.join(notes)} |"
+
+
+HEADER = [
+    "| configuration | Recall@5 | Recall@10 | MAP@10 | nDCG@10 | MRR@10 | p50 ms | p99 ms | note |",
+    "|---|---|---|---|---|---|---|---|---|",
+]
+
+
+def write_doc(path: Path, results: list[str]) -> None:
+    """Replace what lies between the results markers; keep everything else, and make
+    sure the embedder section's markers exist."""
+    text = path.read_text() if path.exists() else "# Retrieval evaluation\n"
+    block = "\n".join([RESULTS[0], *results, RESULTS[1]])
+    if RESULTS[0] in text and RESULTS[1] in text:
+        head, _, rest = text.partition(RESULTS[0])
+        text = head + block + rest.partition(RESULTS[1])[2]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    if EMBEDDER[0] not in text:
+        text = text.rstrip("\n") + f"\n\n{EMBEDDER[0]}\n{EMBEDDER[1]}\n"
+    path.write_text(text)
+
+
+def git_state() -> str:
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "services", "libs"], capture_output=True, text=True
+    )
+    local = " plus uncommitted changes under services/ or libs/" if dirty.stdout.strip() else ""
+    return f"commit {head.stdout.strip() or 'unknown'}{local}"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--limit", type=int, default=int(os.environ.get("EVAL_LIMIT", "250")))
+    p.add_argument("--concurrency", type=int, default=int(os.environ.get("EVAL_CONCURRENCY", "4")))
+    p.add_argument("--rounds", type=int, default=3, help="rounds of the adaptive-loop row")
+    latency_default = int(os.environ.get("EVAL_LATENCY_QUERIES", "100"))
+    p.add_argument("--latency-queries", type=int, default=latency_default)
+    p.add_argument("--out", default=str(REPO / "docs" / "eval.md"))
+    args = p.parse_args()
+    files = [DATA_DIR / "corpus.jsonl", *(DATA_DIR / f for _, q, r in DATASETS for f in (q, r))]
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        raise SystemExit(f"eval: missing {', '.join(missing)}; set ARBITER_DATA_DIR")
+    started, load_start = time.perf_counter(), os.getloadavg()
+    STORE.mkdir(parents=True, exist_ok=True)
+    search, ingest_note = start_search(DATA_DIR / "corpus.jsonl")
+    commands: list[str] = []
+    sections: list[str] = []
+    try:
+        info = corpus_info(search.target)
+        first = json.loads((DATA_DIR / DATASETS[0][1]).open().readline())["text"]
+        trace_lines = research_trace(search.target, first, args.rounds)
+        trace = "\n".join(trace_lines).lower()
+        for title, queries_file, qrels_file in DATASETS:
+            queries, qrels = DATA_DIR / queries_file, DATA_DIR / qrels_file
+            total = sum(1 for line in queries.open() if line.strip())
+            used = min(args.limit, total) if args.limit else total
+            sections += ["", f"### {title} ({used} of {total} queries)", "", *HEADER]
+            previous: dict[str, object] | None = None
+            for config in CONFIGS:
+                argv = command(
+                    config, queries, qrels,
+                    limit=args.limit, concurrency=args.concurrency, rounds=args.rounds,
+                )  # fmt: skip
+                commands.append(shown(argv))
+                print(f"eval: {title}: {config.name}")
+                summary = run_eval(argv, search.target)
+                is_built = built(config, summary, info.embedder, trace)
+                sections.append(row(config, summary, previous, "" if is_built else NOT_BUILT))
+                previous = summary
+        sections += ["", f"### Latency, one stream ({args.latency_queries} dev queries)", ""]
+        sections += [HEADER[0].replace("configuration", "call"), HEADER[1]]
+        dev = DATA_DIR / DATASETS[0][1], DATA_DIR / DATASETS[0][2]
+        for config in LATENCY:
+            argv = command(config, *dev, limit=args.latency_queries, concurrency=1, rounds=1)
+            commands.append(shown(argv))
+            print(f"eval: latency: {config.name}")
+            sections.append(row(config, run_eval(argv, search.target), None, ""))
+    finally:
+        suite.stop(search.process)
+    minutes = (time.perf_counter() - started) / 60
+    load_end = os.getloadavg()
+    limit_text = f"the first {args.limit} queries of each set" if args.limit else "every query"
+    results = [
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; {git_state()}.",
+        f"`make eval` took {minutes:.1f} min. Load average (1 min) {load_start[0]:.1f} at the"
+        f" start and {load_end[0]:.1f} at the end ({load_end[2]:.1f} over 15 min) on"
+        f" {os.cpu_count()} cores, shared with other work.",
+        "",
+        f"Store: `.data/eval/milvus.db` (Milvus Lite). {ingest_note}. Corpus: {info.chunks}"
+        f" chunks; embedder `{info.embedder or 'unknown'}`; filterable fields:"
+        f" {', '.join(info.filterable_fields) or 'none'}.",
+        "",
+        f"Ablation rows: {limit_text} (`EVAL_LIMIT`), {args.concurrency} calls in flight"
+        f" (`EVAL_CONCURRENCY`), so their p50/p99 include queueing; the one-stream table"
+        " below is the latency of a single caller.",
+        *sections,
+        "",
+        f"Trace of one Research call (first dev question, up to {args.rounds} rounds, every"
+        " stage on):",
+        "",
+        "```",
+        *trace_lines,
+        "```",
+        "",
+        "Commands (`$SEARCH` is the address of the service `make eval` started):",
+        "",
+        "```",
+        *commands,
+        "```",
+    ]
+    write_doc(Path(args.out), results)
+    print(f"eval: wrote {args.out} in {minutes:.1f} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
