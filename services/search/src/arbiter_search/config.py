@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from arbiter_kit.config import env_int, env_str
 from arbiter_kit.errors import InvalidArgument
 
 from arbiter_search.chunker import MAX_CHUNK_CHARS, MIN_CHUNK_CHARS
+from arbiter_search.graph.config import GraphConfig
 
 DEFAULT_TENANT = "default"
 
@@ -39,6 +40,9 @@ class SearchConfig:
     """Documents written (and flushed) together; one progress message per batch."""
     tenant: str = DEFAULT_TENANT
     """Tenant of calls that carry none, until authentication names one (DESIGN §6)."""
+    graph: GraphConfig = field(default_factory=GraphConfig)
+    """The knowledge graph; none unless configured (`from_env` defaults to the embedded
+    engine under `<repo>/.data/search/graph`)."""
 
     @property
     def is_lite(self) -> bool:
@@ -56,6 +60,9 @@ class SearchConfig:
         if "://" not in uri:
             uri = str(Path(uri).expanduser().resolve())
         config = cls(
+            graph=GraphConfig.from_env(
+                e, default_folder=repo_root() / ".data" / "search" / "graph"
+            ),
             milvus_uri=uri,
             milvus_token=e.get("SEARCH_MILVUS_TOKEN") or e.get("MILVUS_TOKEN") or "",
             collection=env_str(e, "SEARCH_COLLECTION", "passages"),

@@ -13,11 +13,15 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from arbiter_kit.errors import InvalidArgument
 
 from arbiter_search.documents import DocumentPreparer, PreparedDocument, Rejection, SourceDocument
 from arbiter_search.store import Chunk, VectorStore
+
+if TYPE_CHECKING:
+    from arbiter_search.graph.indexer import GraphIndexer
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +60,18 @@ class Ingestor:
     """Writes documents to a store in batches; one ingestion's batches never interleave
     with another's, so two streams carrying the same document cannot leave a mix."""
 
-    def __init__(self, store: VectorStore, preparer: DocumentPreparer, *, batch_size: int) -> None:
+    def __init__(
+        self,
+        store: VectorStore,
+        preparer: DocumentPreparer,
+        *,
+        batch_size: int,
+        graph: GraphIndexer | None = None,
+    ) -> None:
         self._store = store
         self._preparer = preparer
         self._batch_size = batch_size
+        self._graph = graph
         self._lock = asyncio.Lock()
 
     async def ingest(
@@ -130,4 +142,8 @@ class Ingestor:
                 upserts.extend(prepared.chunks)
                 deletes.extend(chunk for chunk in have if chunk not in wanted)
             await self._store.write(upserts=upserts, deletes=deletes)
+            if self._graph is not None:
+                # Unchanged documents too: the graph skips what it has, and rebuilds what
+                # it lost, on a re-run.
+                await self._graph.index(batch.values(), tenant=tenant)
         counts.chunks_written += len(upserts)

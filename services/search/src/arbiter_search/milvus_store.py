@@ -211,6 +211,31 @@ class MilvusPassageStore:
         )
         return int(rows[0]["count(*)"]) if rows else 0
 
+    async def fetch(
+        self, *, tenant: str, source_ids: Sequence[str], deadline: Deadline | None = None
+    ) -> list[Hit]:
+        wanted = list(dict.fromkeys(source_ids))[:SOURCES_PER_QUERY]
+        if not wanted:
+            return []
+        where = self._compiler.compile(
+            [Condition(schema.SOURCE_ID.name, tuple(wanted))], tenant=tenant
+        )
+        rows = await self._call(
+            self._client.query,
+            self._collection,
+            filter=f"{where} and {schema.CHUNK_INDEX} == 0",
+            output_fields=[schema.ID.name, *schema.OUTPUT_FIELDS],
+            limit=len(wanted),
+            timeout=_timeout(deadline),
+        )
+        found = {
+            row[schema.SOURCE_ID.name]: _hit(
+                {"id": row[schema.ID.name], "entity": row, "distance": 0}
+            )
+            for row in rows
+        }
+        return [found[s] for s in wanted if s in found]
+
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking pymilvus call in a thread; Milvus failures become Unavailable,
         running out of time DeadlineExceeded."""

@@ -14,6 +14,7 @@ from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import InvalidArgument
 
 from arbiter_search.filters import Condition
+from arbiter_search.graph.expansion import GraphExpander, merge
 from arbiter_search.retrieval import RetrievalQuery, Retriever
 from arbiter_search.store import Hit
 
@@ -26,7 +27,7 @@ class Stage:
     """A step of the loop worth telling the caller about."""
 
     name: str
-    """Machine-readable: `select_fields`, `retrieve`, `decide`."""
+    """Machine-readable: `select_fields`, `retrieve`, `expand`, `decide`."""
     message: str
     percent: float | None = None
 
@@ -66,8 +67,9 @@ def rounds_allowed(max_rounds: int) -> int:
 class ResearchLoop:
     """Retrieval rounds until the passages suffice or the round budget is spent."""
 
-    def __init__(self, retriever: Retriever) -> None:
+    def __init__(self, retriever: Retriever, *, graph: GraphExpander | None = None) -> None:
         self._retriever = retriever
+        self._graph = graph
 
     async def run(
         self,
@@ -76,8 +78,10 @@ class ResearchLoop:
         max_rounds: int,
         tenant: str,
         deadline: Deadline | None = None,
+        disable_graph: bool = False,
     ) -> AsyncIterator[Stage | Findings]:
-        """Yield a Stage for every step taken, then exactly one Findings."""
+        """Yield a Stage for every step taken, then exactly one Findings. Graph expansion
+        runs when the loop has a graph and the request did not switch it off."""
         query = self._select_fields(query)
         yield Stage("select_fields", _describe_fields(query.conditions), percent=10.0)
         rounds: list[Round] = []
@@ -89,6 +93,13 @@ class ResearchLoop:
                 f"round {number}: BM25 top {query.top_k}: {len(hits)} passages",
                 percent=_progress(number, max_rounds, 0.8),
             )
+            if self._graph is not None and not disable_graph:
+                hits, message = await self._expand(hits, query, tenant, deadline)
+                yield Stage(
+                    "expand",
+                    f"round {number}: {message}",
+                    percent=_progress(number, max_rounds, 0.9),
+                )
             decision = self._decide(query, hits, number=number, max_rounds=max_rounds)
             rounds.append(Round(number, query.text, query.conditions, len(hits), decision.reason))
             yield Stage(
@@ -99,6 +110,20 @@ class ResearchLoop:
             if decision.stop:
                 break
         yield Findings(tuple(hits), tuple(rounds))
+
+    async def _expand(
+        self, hits: list[Hit], query: RetrievalQuery, tenant: str, deadline: Deadline | None
+    ) -> tuple[list[Hit], str]:
+        """The hits with the passages the graph reaches from them, best `top_k` kept."""
+        assert self._graph is not None
+        extra = await self._graph.expand(hits, tenant=tenant, deadline=deadline)
+        kept = merge(hits, extra)[: query.top_k]
+        added = sum(1 for hit in kept if hit in extra)
+        settings = self._graph.settings
+        return kept, (
+            f"graph: {len(extra)} passages within {settings.hops} hop(s) of the hits "
+            f"(score x{settings.discount} per hop), {added} kept in the top {query.top_k}"
+        )
 
     def _select_fields(self, query: RetrievalQuery) -> RetrievalQuery:
         """The caller's validated filters, as given; no fields are inferred yet."""

@@ -11,19 +11,25 @@ from arbiter_kit.config import ServerConfig
 from arbiter_kit.server import Service, ServiceServer, built_server
 
 from arbiter_search.config import SearchConfig
+from arbiter_search.graph import open_graph_store
 from arbiter_search.milvus_store import MilvusPassageStore
 from arbiter_search.service import SERVICE_NAME, SearchServicer
 
 
 @asynccontextmanager
 async def search_services(config: SearchConfig) -> AsyncIterator[list[Service]]:
-    """The search service over its opened store, which closes when the block ends."""
+    """The search service over its opened stores, which close when the block ends."""
     store = await MilvusPassageStore.open(
         config.milvus_uri, collection=config.collection, token=config.milvus_token
     )
     try:
-        add = search_pb2_grpc.add_SearchServiceServicer_to_server
-        yield [Service(SERVICE_NAME, SearchServicer(store, config), add)]
+        graph = await open_graph_store(config.graph)
+        try:
+            add = search_pb2_grpc.add_SearchServiceServicer_to_server
+            yield [Service(SERVICE_NAME, SearchServicer(store, config, graph=graph), add)]
+        finally:
+            if graph is not None:
+                await graph.close()
     finally:
         await store.close()
 

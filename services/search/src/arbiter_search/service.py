@@ -17,6 +17,7 @@ from arbiter_search.chunker import Chunker
 from arbiter_search.config import SearchConfig
 from arbiter_search.documents import DocumentPreparer, SourceDocument
 from arbiter_search.filters import Condition, FilterCompiler
+from arbiter_search.graph import GraphExpander, GraphIndexer, GraphStore
 from arbiter_search.ingest import Ingestor, IngestTally
 from arbiter_search.research import Findings, ResearchLoop, rounds_allowed
 from arbiter_search.retrieval import RetrievalQuery, Retriever, parse_query
@@ -33,16 +34,26 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
     """Serves one store. Every call acts for the configured tenant until authentication
     carries one (DESIGN §6)."""
 
-    def __init__(self, store: VectorStore, config: SearchConfig) -> None:
+    def __init__(
+        self, store: VectorStore, config: SearchConfig, *, graph: GraphStore | None = None
+    ) -> None:
         self._store = store
         self._tenant = config.tenant
         self._compiler = FilterCompiler()
         preparer = DocumentPreparer(
             Chunker(max_chars=config.chunk_chars), default_tenant=config.tenant
         )
-        self._ingestor = Ingestor(store, preparer, batch_size=config.ingest_batch)
+        self._ingestor = Ingestor(
+            store,
+            preparer,
+            batch_size=config.ingest_batch,
+            graph=GraphIndexer(graph) if graph else None,
+        )
         self._retriever = Retriever(store)
-        self._research = ResearchLoop(self._retriever)
+        self._research = ResearchLoop(
+            self._retriever,
+            graph=GraphExpander(graph, store, config.graph.expansion) if graph else None,
+        )
 
     async def Retrieve(
         self, request: search_pb2.RetrieveRequest, context: grpc.aio.ServicerContext[Any, Any]
@@ -59,7 +70,11 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
         max_rounds = rounds_allowed(request.max_rounds)
         deadline = Deadline.of_call(context, default=DEFAULT_BUDGET_SECONDS)
         steps = self._research.run(
-            query, max_rounds=max_rounds, tenant=self._tenant, deadline=deadline
+            query,
+            max_rounds=max_rounds,
+            tenant=self._tenant,
+            deadline=deadline,
+            disable_graph=request.options.disable_graph,
         )
         async for step in steps:
             if isinstance(step, Findings):

@@ -80,4 +80,11 @@ class VectorStore(Protocol):
         """How many chunks the tenant has."""
         ...
 
+    async def fetch(
+        self, *, tenant: str, source_ids: Sequence[str], deadline: Deadline | None = None
+    ) -> list[Hit]:
+        """The first chunk of each of `source_ids` the tenant has, in that order, scored 0
+        (for passages reached other than by search, e.g. through the knowledge graph)."""
+        ...
+
     async def close(self) -> None: ...
