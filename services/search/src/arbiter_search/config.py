@@ -60,8 +60,14 @@ class SearchConfig:
         if "://" not in uri:
             uri = str(Path(uri).expanduser().resolve())
         config = cls(
+            # An embedded graph lives beside the Milvus Lite file (by default both under
+            # <repo>/.data/search), so one data folder holds the whole corpus.
             graph=GraphConfig.from_env(
-                e, default_folder=repo_root() / ".data" / "search" / "graph"
+                e,
+                default_folder=(
+                    Path(uri).parent if "://" not in uri else repo_root() / ".data" / "search"
+                )
+                / "graph",
             ),
             milvus_uri=uri,
             milvus_token=e.get("SEARCH_MILVUS_TOKEN") or e.get("MILVUS_TOKEN") or "",
