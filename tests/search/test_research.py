@@ -10,6 +10,7 @@ from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2
 
 from tests.search.conftest import RunningSearch
+from tests.search.support import passages_of
 from tests.support.servers import assert_invalid_argument
 
 
@@ -29,28 +30,97 @@ async def test_streams_progress_then_exactly_one_result(corpus_search: RunningSe
     kinds = [r.WhichOneof("kind") for r in responses]
     assert kinds[-1] == "result" and kinds.count("result") == 1
     stages = [r.progress.stage for r in responses[:-1]]
-    assert stages == ["select_fields", "retrieve", "decide"]
-    assert "rulebook in [AML]" in responses[0].progress.message
+    assert stages == ["select_fields", "retrieve", "rerank", "decide"]
+    # The planner's rulebook hint is a preference: kept, but it excludes nothing.
+    assert "no filters; prefer rulebook in [AML]" in responses[0].progress.message
     percents = [r.progress.percent for r in responses[:-1]]
     assert percents == sorted(percents) and percents[-1] == 100
 
     result = responses[-1].result
-    assert 0 < len(result.passages) <= 5
+    assert len(result.passages) == 5
     assert result.passages[0].source_id == "fx-aml-1"
-    assert {p.rulebook for p in result.passages} == {"AML"}
+    scores = [p.score for p in result.passages]
+    assert scores == sorted(scores, reverse=True)
     [round_] = result.rounds
     assert round_.number == 1
     assert round_.query == request.query
-    assert list(round_.filters) == filters
-    assert round_.hits == len(result.passages)
-    assert round_.decision.startswith("stop")
+    assert list(round_.filters) == []
+    assert round_.hits >= len(result.passages)  # candidates retrieved for the reranker
+    assert round_.decision == "stop: one round allowed"
 
 
-async def test_one_round_even_when_more_are_allowed(corpus_search: RunningSearch) -> None:
-    request = search_pb2.ResearchRequest(query="client money", max_rounds=5)
+async def test_a_wrong_hard_filter_fails_validation_and_the_next_round_widens(
+    corpus_search: RunningSearch,
+) -> None:
+    # document 2 is the fixture's GEN rules; the answer is in AML (document 1).
+    wrong = common_pb2.MetadataFilter(field="document_id", any_of=["2"])
+    request = search_pb2.ResearchRequest(
+        query="How long must the money laundering reporting officer keep internal reports?",
+        filters=[wrong],
+        top_k=5,
+        max_rounds=3,
+    )
     responses = await research(corpus_search, request)
-    assert len(responses[-1].result.rounds) == 1
-    assert responses[-1].result.passages
+    stages = [r.progress.stage for r in responses[:-1]]
+    assert stages == [
+        "select_fields",
+        *("retrieve", "rerank", "validate", "widen"),
+        *("retrieve", "rerank", "validate", "decide"),
+    ]
+    messages = {r.progress.stage: r.progress.message for r in responses[:-1]}
+    assert "filters document_id in [2]" in messages["select_fields"]
+    assert messages["widen"].startswith("round 1: passages lack ")
+    assert "laundering" in messages["widen"] and "document_id in [2]" in messages["widen"]
+
+    result = responses[-1].result
+    first, second = result.rounds
+    assert list(first.filters) == [wrong] and first.hits == 2
+    assert first.decision.startswith("widen: passages lack")
+    assert list(second.filters) == []
+    assert second.query == request.query
+    assert second.decision.startswith("stop: the passages suffice")
+    assert "fx-aml-3" in [p.source_id for p in result.passages[:3]]
+
+
+async def test_rounds_never_exceed_the_budget(corpus_search: RunningSearch) -> None:
+    request = search_pb2.ResearchRequest(query="quokka zeppelin MLRO", max_rounds=2)
+    responses = await research(corpus_search, request)
+    rounds = responses[-1].result.rounds
+    assert [r.number for r in rounds] == [1, 2]
+    assert rounds[0].decision.startswith("rewrite: passages lack quokka, zeppelin")
+    assert "money laundering reporting officer" in rounds[1].query
+    assert rounds[1].decision == "stop: round budget spent (2 of 2)"
+    stages = [r.progress.stage for r in responses[:-1]]
+    assert stages.count("retrieve") == 2 and stages[-1] == "decide"
+    assert "rewrite" in stages
+
+
+async def test_the_loop_stops_when_nothing_new_is_left_to_try(
+    corpus_search: RunningSearch,
+) -> None:
+    request = search_pb2.ResearchRequest(query="quokka zeppelin marmalade", max_rounds=3)
+    [round_] = (await research(corpus_search, request))[-1].result.rounds
+    assert round_.hits == 0
+    assert round_.decision.endswith("nothing new to try")
+
+
+async def test_one_round_by_default_and_five_at_most(corpus_search: RunningSearch) -> None:
+    default = await research(corpus_search, search_pb2.ResearchRequest(query="client money"))
+    assert len(default[-1].result.rounds) == 1
+    most = await research(
+        corpus_search, search_pb2.ResearchRequest(query="client money", max_rounds=5)
+    )
+    assert 1 <= len(most[-1].result.rounds) <= 5
+    assert most[-1].result.passages
+
+
+async def test_disable_rerank_keeps_the_retrieval_order(corpus_search: RunningSearch) -> None:
+    options = search_pb2.RetrievalOptions(disable_rerank=True)
+    request = search_pb2.ResearchRequest(query="client money", top_k=5, options=options)
+    responses = await research(corpus_search, request)
+    assert "rerank" not in [r.progress.stage for r in responses[:-1]]
+    retrieved = await passages_of(corpus_search, "client money", top_k=5)
+    assert [p.id for p in responses[-1].result.passages] == [p.id for p in retrieved]
 
 
 async def test_no_match_still_ends_in_one_result(fresh_search: RunningSearch) -> None:

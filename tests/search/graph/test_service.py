@@ -62,10 +62,12 @@ async def test_ingest_builds_the_graph_and_research_follows_it(tmp_path: Path) -
         plain = await research(search.stub, options=search_pb2.RetrievalOptions(disable_graph=True))
         assert [p.source_id for p in plain.passages] == ["a1"]
 
+        # Without the reranker, so the scores are the ones expansion gave.
+        unranked = search_pb2.RetrievalOptions(disable_rerank=True)
         responses = [
             r
             async for r in search.stub.Research(
-                search_pb2.ResearchRequest(query="zebra crossings", top_k=3)
+                search_pb2.ResearchRequest(query="zebra crossings", top_k=3, options=unranked)
             )
         ]
         expanded = responses[-1].result

@@ -7,8 +7,10 @@ import sys
 
 from arbiter_kit.errors import ArbiterError
 from arbiter_kit.server import main_for
+from arbiter_llm import LLMConfig
 
 from arbiter_search.config import SearchConfig
+from arbiter_search.research_config import ResearchConfig
 from arbiter_search.server import search_services
 
 DEFAULT_PORT = 50053
@@ -18,7 +20,15 @@ log = logging.getLogger("arbiter_search")
 
 def main() -> None:
     try:
-        main_for("search", DEFAULT_PORT, lambda: search_services(SearchConfig.from_env()))
+        main_for(
+            "search",
+            DEFAULT_PORT,
+            lambda: search_services(
+                SearchConfig.from_env(),
+                llm=LLMConfig.from_env(),
+                research=ResearchConfig.from_env(),
+            ),
+        )
     except ArbiterError as exc:
         # Bad settings, or a store that cannot be opened: say which, without a traceback.
         log.error("cannot start: %s", exc.message)

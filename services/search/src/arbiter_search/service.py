@@ -12,6 +12,7 @@ from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import InvalidArgument
+from arbiter_llm import LLM
 
 from arbiter_search.chunker import Chunker
 from arbiter_search.config import SearchConfig
@@ -20,6 +21,7 @@ from arbiter_search.filters import Condition, FilterCompiler
 from arbiter_search.graph import GraphExpander, GraphIndexer, GraphStore
 from arbiter_search.ingest import Ingestor, IngestTally
 from arbiter_search.research import Findings, ResearchLoop, rounds_allowed
+from arbiter_search.research_config import ResearchConfig
 from arbiter_search.retrieval import RetrievalQuery, Retriever, parse_query
 from arbiter_search.store import Hit, VectorStore
 
@@ -35,7 +37,13 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
     carries one (DESIGN §6)."""
 
     def __init__(
-        self, store: VectorStore, config: SearchConfig, *, graph: GraphStore | None = None
+        self,
+        store: VectorStore,
+        config: SearchConfig,
+        *,
+        graph: GraphStore | None = None,
+        llm: LLM | None = None,
+        research: ResearchConfig | None = None,
     ) -> None:
         self._store = store
         self._tenant = config.tenant
@@ -50,8 +58,13 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
             graph=GraphIndexer(graph) if graph else None,
         )
         self._retriever = Retriever(store)
+        research = research or ResearchConfig()
+        self._default_rounds = research.default_rounds
         self._research = ResearchLoop(
             self._retriever,
+            llm=llm,
+            compiler=self._compiler,
+            config=research,
             graph=GraphExpander(graph, store, config.graph.expansion) if graph else None,
         )
 
@@ -67,7 +80,7 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
         self, request: search_pb2.ResearchRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[search_pb2.ResearchResponse]:
         query = self._query(request)
-        max_rounds = rounds_allowed(request.max_rounds)
+        max_rounds = rounds_allowed(request.max_rounds, default=self._default_rounds)
         deadline = Deadline.of_call(context, default=DEFAULT_BUDGET_SECONDS)
         steps = self._research.run(
             query,
@@ -75,6 +88,7 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
             tenant=self._tenant,
             deadline=deadline,
             disable_graph=request.options.disable_graph,
+            rerank=not request.options.disable_rerank,
         )
         async for step in steps:
             if isinstance(step, Findings):
@@ -180,5 +194,5 @@ def _result(findings: Findings) -> search_pb2.ResearchResult:
             )
             for r in findings.rounds
         ],
-        usage=common_pb2.Usage(),
+        usage=findings.usage.message(),
     )

@@ -1,0 +1,170 @@
+"""The field selector (the `search.select_fields` step): which metadata conditions a
+question is searched with, and whether each is a hard filter (the store returns nothing
+else) or a preference (the reranker favours passages that meet it).
+
+A wrong hard filter loses the answer outright, so the offline rules keep as hard only
+what no wording can explain: a caller's restriction to documents, passages or types. A
+rulebook, whether the planner passed it or the question names it, is a preference: on
+ObliQA dev only 100 of the 247 questions that name a rulebook have a gold passage in it
+(the rest are answered by guidance that discusses that rulebook). Cited rule numbers
+(`8.3.1`) become preferences for passages under that reference.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from arbiter.common.v1 import common_pb2
+from arbiter_kit.deadline import Deadline
+from arbiter_kit.errors import InvalidArgument
+from arbiter_llm import JSON, LLM, Task, TaskInput, Usage
+
+from arbiter_search.filters import MAX_VALUES, Condition, FilterCompiler
+from arbiter_search.terms import question_terms
+
+SOFT_FIELDS = frozenset({"rulebook"})
+"""Fields whose conditions are preferences unless a model says the question insists."""
+NOT_RULEBOOKS = frozenset(
+    """ADGM FSRA UAE USD AED FIU SAR STR CDD EDD KYC PEP FATF OECD IOSCO EU UK US DNFBP
+    MLRO CEO CFO COO IT AI NAV IPO ESG OTC API APIS PFP MTF RIE RCH DLT ICO VC ETF REIT
+    CSP SPV KPI SME NFT CSD CCP""".split()  # noqa: SIM905 - a word list reads better as prose
+)
+"""Upper-case words in questions that name no rulebook."""
+
+
+@dataclass(frozen=True)
+class FieldSelection:
+    """Where to search: hard filters, preferences, and why."""
+
+    filters: tuple[Condition, ...] = ()
+    """Hard: the store returns only passages that meet every one."""
+    preferences: tuple[Condition, ...] = ()
+    """Soft: passages that meet one rank higher; nothing is excluded."""
+    reason: str = ""
+    usage: Usage = field(default_factory=Usage)
+
+    def widened(self) -> FieldSelection:
+        """The same conditions with every hard filter turned into a preference."""
+        return FieldSelection(
+            preferences=(*self.filters, *self.preferences),
+            reason=f"dropped filters {describe(self.filters)}; kept as preferences",
+        )
+
+    def describe(self) -> str:
+        hard = f"filters {describe(self.filters)}" if self.filters else "no filters"
+        soft = f"; prefer {describe(self.preferences)}" if self.preferences else ""
+        return hard + soft
+
+
+def describe(conditions: Sequence[Condition]) -> str:
+    """`rulebook in [AML, COBS]; passage_ref in [8.3.1]`, values cut at five."""
+    parts = [
+        f"{c.field} in [{', '.join(c.values[:5])}{', ...' if len(c.values) > 5 else ''}]"
+        for c in conditions
+    ]
+    return "; ".join(parts) or "none"
+
+
+class OfflineFieldRules:
+    """The step's explicit rules (see the module docstring)."""
+
+    def __call__(self, data: TaskInput) -> JSON:
+        question = data.values["question"]
+        hints: list[JSON] = json.loads(data.values["hints"])
+        chosen: list[JSON] = []
+        reasons: list[str] = []
+        for hint in hints:
+            hard = hint["field"] not in SOFT_FIELDS
+            chosen.append({**hint, "hard": hard})
+            reasons.append(f"{hint['field']} hint kept as a {'filter' if hard else 'preference'}")
+        hinted = {v for h in hints if h["field"] == "rulebook" for v in h["any_of"]}
+        terms = question_terms(question)
+        named = [a for a in terms.abbreviations if a not in NOT_RULEBOOKS and a not in hinted]
+        if named:
+            chosen.append({"field": "rulebook", "any_of": named, "hard": False})
+            reasons.append(f"question names {', '.join(named)}: preferred, not required")
+        if terms.rule_numbers:
+            chosen.append(
+                {"field": "passage_ref", "any_of": list(terms.rule_numbers), "hard": False}
+            )
+            reasons.append(f"question cites {', '.join(terms.rule_numbers)}")
+        reason = "; ".join(reasons) or "no hints, and the question names no rulebook or rule"
+        return {"filters": chosen, "reason": f"offline rules: {reason}"}
+
+
+class FieldSelector:
+    """Runs the `search.select_fields` step and validates what it chose."""
+
+    def __init__(self, llm: LLM, compiler: FilterCompiler) -> None:
+        self._llm = llm
+        self._compiler = compiler
+        self._task = Task.load(
+            "search.select_fields",
+            package=__package__,
+            stem="select_fields",
+            offline=OfflineFieldRules(),
+            check=self._check,
+            max_tokens=400,
+        )
+
+    async def select(
+        self, question: str, hints: Sequence[Condition], *, deadline: Deadline
+    ) -> FieldSelection:
+        """The conditions for `question`, given the caller's validated `hints`."""
+        data = TaskInput(
+            values={
+                "question": question,
+                "hints": json.dumps([{"field": c.field, "any_of": list(c.values)} for c in hints]),
+                "fields": ", ".join(self._compiler.fields),
+            }
+        )
+        result = await self._llm.run(self._task, data, deadline=deadline)
+        out = result.output
+        chosen = [(f, self._condition(f)) for f in out["filters"]]
+        reason = str(out["reason"]).strip()
+        if result.problems:
+            reason += f" (model answer rejected: {result.problems[0]})"
+        return FieldSelection(
+            filters=tuple(c for f, c in chosen if f["hard"]),
+            preferences=_united(c for f, c in chosen if not f["hard"]),
+            reason=reason,
+            usage=result.usage,
+        )
+
+    def _condition(self, chosen: JSON) -> Condition:
+        spec = _spec(chosen)
+        [condition] = self._compiler.validate([spec])
+        return condition
+
+    def _check(self, output: JSON, data: TaskInput) -> list[str]:
+        """A model's filters must name filterable fields, and may drop no hard hint."""
+        problems = []
+        for i, chosen in enumerate(output["filters"]):
+            spec = _spec(chosen)
+            try:
+                self._compiler.validate([spec], path=f"filters[{i}]")
+            except InvalidArgument as exc:
+                problems.append(exc.message)
+        kept = {(f["field"], v) for f in output["filters"] for v in f["any_of"]}
+        for hint in json.loads(data.values["hints"]):
+            if hint["field"] not in SOFT_FIELDS and any(
+                (hint["field"], v) not in kept for v in hint["any_of"]
+            ):
+                problems.append(f"the caller's {hint['field']} filter was dropped")
+        return problems
+
+
+def _spec(chosen: JSON) -> common_pb2.MetadataFilter:
+    return common_pb2.MetadataFilter(
+        field=str(chosen["field"]), any_of=[str(v) for v in chosen["any_of"]]
+    )
+
+
+def _united(conditions: Iterable[Condition]) -> tuple[Condition, ...]:
+    """One preference per field, its values united in order."""
+    values: dict[str, dict[str, None]] = {}
+    for c in conditions:
+        values.setdefault(c.field, {}).update(dict.fromkeys(c.values))
+    return tuple(Condition(f, tuple(list(v)[:MAX_VALUES])) for f, v in values.items())
