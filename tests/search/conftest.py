@@ -21,6 +21,7 @@ from tests.support.servers import channel_to
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSAGES = FIXTURES / "passages.jsonl"
+RULEBOOKS = FIXTURES / "rulebooks"
 SLICE_LINES = 300
 
 

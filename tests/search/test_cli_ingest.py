@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from arbiter_cli.ingest import run_ingest
 
-from tests.search.conftest import PASSAGES, RunningSearch
+from tests.search.conftest import PASSAGES, RULEBOOKS, RunningSearch
 from tests.search.support import chunk_count, passages_of
 from tests.support.corpus import CORPUS, corpus_slice
 
@@ -65,6 +66,69 @@ async def test_unreadable_lines_are_skipped_and_reported(
     assert await chunk_count(fresh_search) == 2
 
 
+async def test_rejected_documents_are_named_in_the_summary(
+    fresh_search: RunningSearch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "some-empty.jsonl"
+    rows = [{"id": "ok", "text": "a rule"}, {"id": "blank", "text": " "}, {"text": "no id"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code = await asyncio.to_thread(run_ingest, str(path), target=fresh_search.target)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "1 chunks written, 0 unchanged, 2 rejected" in out
+    assert "rejected 'blank': empty text" in out and "rejected '': missing id" in out
+
+
+async def test_ingests_a_markdown_folder(
+    fresh_search: RunningSearch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = await asyncio.to_thread(run_ingest, str(RULEBOOKS), target=fresh_search.target)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "ingested 3 documents" in out and "3/3 documents (3 sent)" in err
+    [hit] = await passages_of(fresh_search, "Retail Client classify", top_k=1)
+    assert (hit.source_id, hit.passage_ref) == ("FIX-CON", "2")
+    again = await asyncio.to_thread(run_ingest, str(RULEBOOKS), target=fresh_search.target)
+    assert again == 0
+    assert "0 chunks written, 3 unchanged" in capsys.readouterr().out
+
+
+def broken_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "books"
+    shutil.copytree(RULEBOOKS, folder)
+    contents = json.loads((folder / "contents.json").read_text())
+    contents["aml.md"]["author"] = "someone"
+    contents["conduct.md"]["effective_date"] = "15/11/2023"
+    contents["glossary.md"]["document_id"] = "FIX-AML"
+    contents["missing.md"] = {"document_id": "M", "title": "Missing"}
+    (folder / "contents.json").write_text(json.dumps(contents))
+    (folder / "stray.md").write_text("# Not listed")
+    return folder
+
+
+async def test_a_wrong_contents_json_sends_nothing_and_names_each_file(
+    fresh_search: RunningSearch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = broken_folder(tmp_path)
+    code = await asyncio.to_thread(run_ingest, str(folder), target=fresh_search.target)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{folder}/aml.md: unknown key 'author'" in err
+    assert f"{folder}/conduct.md: 'effective_date' must be YYYY-MM-DD, got '15/11/2023'" in err
+    assert f"{folder}/glossary.md: document_id 'FIX-AML' is also aml.md's" in err
+    assert f"{folder}/missing.md: listed in contents.json but not in the folder" in err
+    assert f"{folder}/stray.md: file not listed in contents.json" in err
+    assert await chunk_count(fresh_search) == 0
+
+
+def test_a_folder_without_contents_json_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.md").write_text("# A")
+    assert run_ingest(str(tmp_path), target="127.0.0.1:1") == 2
+    assert "needs a contents.json" in capsys.readouterr().err
+
+
 async def test_a_failed_stream_names_the_field(
     fresh_search: RunningSearch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -80,6 +144,6 @@ def test_a_missing_file_or_server_is_a_clear_exit_code(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run_ingest(str(tmp_path / "nope.jsonl"), target="127.0.0.1:1") == 2
-    assert "no such file" in capsys.readouterr().err
+    assert "no such file or folder" in capsys.readouterr().err
     assert run_ingest(str(PASSAGES), target="127.0.0.1:1") == 3
     assert "not reachable at 127.0.0.1:1" in capsys.readouterr().err

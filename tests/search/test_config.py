@@ -14,7 +14,7 @@ def test_defaults_put_milvus_lite_under_the_checkout() -> None:
     assert config.milvus_uri == str(repo_root() / ".data" / "search" / "milvus.db")
     assert (repo_root() / "services" / "search").is_dir()
     assert config.is_lite
-    assert (config.collection, config.chunk_chars, config.ingest_batch) == ("passages", 2000, 500)
+    assert (config.collection, config.chunk_tokens, config.ingest_batch) == ("passages", 256, 500)
 
 
 def test_search_milvus_uri_wins_over_milvus_uri(tmp_path: Path) -> None:
@@ -39,8 +39,8 @@ def test_a_relative_lite_path_is_made_absolute(
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("SEARCH_CHUNK_CHARS", "50"),
-        ("SEARCH_CHUNK_CHARS", "many"),
+        ("SEARCH_CHUNK_TOKENS", "5"),
+        ("SEARCH_CHUNK_TOKENS", "many"),
         ("SEARCH_INGEST_BATCH", "0"),
         ("SEARCH_COLLECTION", "drop table"),
     ],

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2
 from arbiter_search.chunker import TEXT_MAX_BYTES
+from arbiter_search.ingest import REJECTIONS_KEY
+from arbiter_search.tokens import DEFAULT_COUNTER
 
 from tests.search.conftest import (
     RunningSearch,
@@ -91,7 +94,7 @@ async def test_a_long_passage_is_split_below_the_field_limit(fresh_search: Runni
     )
     # Search keeps the best chunk of each source; each chunk is one row within the limit.
     assert len(chunks) == 1
-    assert len(chunks[0].text) <= fresh_search.config.chunk_chars
+    assert DEFAULT_COUNTER.count(chunks[0].text) <= fresh_search.config.chunk_tokens
     assert len(chunks[0].text.encode()) < TEXT_MAX_BYTES
 
 
@@ -103,8 +106,16 @@ async def test_empty_and_anonymous_documents_are_rejected_and_counted(
         search_pb2.Document(id="blank", text="  \n "),
         search_pb2.Document(id="ok", text="A valid rule."),
     ]
-    summary = summary_of(await ingest(fresh_search.stub, docs))
+    call = fresh_search.stub.Ingest(iter([search_pb2.IngestRequest(document=d) for d in docs]))
+    responses = [response async for response in call]
+    summary = summary_of(responses)
     assert (summary.documents, summary.rejected, summary.chunks_written) == (3, 2, 1)
+    # Which ones and why, until the summary can say so (see REJECTIONS_KEY).
+    trailing = dict(await call.trailing_metadata())
+    assert json.loads(trailing[REJECTIONS_KEY]) == [
+        {"id": "", "reason": "missing id"},
+        {"id": "blank", "reason": "empty text"},
+    ]
 
 
 async def test_progress_comes_every_batch_with_percentages(tmp_path: Path) -> None:
@@ -141,6 +152,10 @@ async def test_a_repeated_id_in_one_stream_keeps_the_last_version(
         (
             search_pb2.Document(id="r", text="t", metadata={"document_short": "R" * 600}),
             "document.metadata[document_short]",
+        ),
+        (
+            search_pb2.Document(id="f", text="t", metadata={"format": "html"}),
+            "document.metadata[format]",
         ),
     ],
 )

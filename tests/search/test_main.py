@@ -33,13 +33,13 @@ def test_serves_until_sigterm_then_exits_cleanly(tmp_path: Path) -> None:
 def test_bad_settings_stop_start_up_with_the_setting_named(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "arbiter_search"],
-        env={**os.environ, **env_for(tmp_path), "SEARCH_CHUNK_CHARS": "5", "SEARCH_PORT": "0"},
+        env={**os.environ, **env_for(tmp_path), "SEARCH_CHUNK_TOKENS": "5", "SEARCH_PORT": "0"},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert done.returncode == 1
-    assert "SEARCH_CHUNK_CHARS" in done.stderr
+    assert "SEARCH_CHUNK_TOKENS" in done.stderr
     assert "Traceback" not in done.stderr
 
 

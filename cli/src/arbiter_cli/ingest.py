@@ -1,5 +1,6 @@
-"""`arbiter ingest PATH`: stream a JSONL corpus (`id, title, text, metadata` a line) to
-`SearchService.Ingest`, with a progress bar on stderr and the summary on stdout."""
+"""`arbiter ingest PATH`: stream a JSONL corpus or a folder of markdown files (see
+`sources`) to `SearchService.Ingest`, with a progress bar on stderr and the summary on
+stdout."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from typing import Any, TextIO
 import grpc
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 
+from arbiter_cli.sources import JsonlCorpus, MarkdownFolder, SourceError, open_source
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+REJECTIONS_KEY = "arbiter-rejections-bin"
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 BAR_WIDTH = 30
 
@@ -60,13 +64,15 @@ class ProgressBar:
 
 
 class CorpusReader:
-    """Reads the file a line at a time into Ingest requests; remembers unreadable lines."""
+    """Turns a source into Ingest requests a document at a time, counting what it sent."""
 
-    def __init__(self, path: Path, *, expected: int, bar: ProgressBar, every: int) -> None:
-        self.path = path
+    def __init__(
+        self, source: JsonlCorpus | MarkdownFolder, *, expected: int, bar: ProgressBar, every: int
+    ) -> None:
+        self.source = source
         self.expected = expected
         self.sent = 0
-        self.bad_lines: list[int] = []
+        self.error: SourceError | None = None
         self._bar = bar
         self._every = max(1, every)
 
@@ -74,36 +80,35 @@ class CorpusReader:
         yield search_pb2.IngestRequest(
             options=search_pb2.IngestOptions(expected_documents=self.expected)
         )
-        with self.path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                document = _document(line)
-                if document is None:
-                    self.bad_lines.append(number)
-                    continue
+        try:
+            for document in self.source.documents():
                 self.sent += 1
                 if self.sent % self._every == 0:
                     self._bar.show(sent=self.sent)
                 yield search_pb2.IngestRequest(document=document)
+        except SourceError as exc:
+            # Ends the stream early; what was sent is stored, the rest is reported.
+            self.error = exc
         self._bar.show(sent=self.sent)
 
 
 def run_ingest(path: str, *, target: str, batch_hint: int = 500) -> int:
-    """Ingest the JSONL file at `path` through the search service at `target`.
+    """Ingest the JSONL file or markdown folder at `path` through the search service at
+    `target`.
 
     The bar redraws whenever the server reports progress (about every 500 documents)
     and every `batch_hint` documents sent.
-    Returns a process exit code: 0 done, 1 failed or lines unreadable, 2 no such file,
-    3 search unreachable.
+    Returns a process exit code: 0 done, 1 failed or input partly unreadable, 2 no such
+    file or a folder whose contents.json is wrong, 3 search unreachable.
     """
-    file = Path(path)
-    if not file.is_file():
-        print(f"arbiter: no such file: {path}", file=sys.stderr)
+    try:
+        source = open_source(Path(path))
+    except SourceError as exc:
+        print(f"arbiter: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    expected = _count_documents(file)
+    expected = source.count()
     bar = ProgressBar(expected, stream=sys.stderr)
-    reader = CorpusReader(file, expected=expected, bar=bar, every=batch_hint)
+    reader = CorpusReader(source, expected=expected, bar=bar, every=batch_hint)
     summary: Any = None
     options = [
         ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -112,13 +117,15 @@ def run_ingest(path: str, *, target: str, batch_hint: int = 500) -> int:
     try:
         with grpc.insecure_channel(target, options=options) as channel:
             stub = search_pb2_grpc.SearchServiceStub(channel)
-            for response in stub.Ingest(reader.requests()):
+            call = stub.Ingest(reader.requests())
+            for response in call:
                 if response.HasField("progress"):
                     p = response.progress
                     bar.show(stored=p.documents_received, chunks=p.chunks_written)
                 elif response.HasField("summary"):
                     summary = response.summary
                     bar.show(stored=summary.documents, chunks=summary.chunks_written)
+            examples = _rejections(call.trailing_metadata())
     except grpc.RpcError as exc:
         bar.close()
         return _report_failure(exc, target, reader)
@@ -131,60 +138,32 @@ def run_ingest(path: str, *, target: str, batch_hint: int = 500) -> int:
         f"{summary.chunks_written} chunks written, {summary.unchanged} unchanged, "
         f"{summary.rejected} rejected"
     )
-    if reader.bad_lines:
-        shown = ", ".join(str(n) for n in reader.bad_lines[:10])
-        more = " ..." if len(reader.bad_lines) > 10 else ""
-        print(
-            f"arbiter: skipped {len(reader.bad_lines)} unreadable lines: {shown}{more}",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
-    return EXIT_OK
+    for example in examples:
+        print(f"  rejected {example['id']!r}: {example['reason']}")
+    if summary.rejected > len(examples):
+        print(f"  ... and {summary.rejected - len(examples)} more (see the search log)")
+    problems = source.problems() + ([str(reader.error)] if reader.error else [])
+    for problem in problems:
+        print(f"arbiter: {problem}", file=sys.stderr)
+    return EXIT_FAILED if problems else EXIT_OK
 
 
-def _document(line: str) -> search_pb2.Document | None:
-    """A Document from one JSONL line, or None when the line is not a JSON object.
-
-    Metadata values become strings (the corpus has integer document ids); nested values
-    are kept as compact JSON; nulls are dropped.
-    """
-    try:
-        raw = json.loads(line)
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(raw, dict):
-        return None
-    metadata = raw.get("metadata") or {}
-    if not isinstance(metadata, dict):
-        return None
-    return search_pb2.Document(
-        id=_text(raw.get("id")),
-        title=_text(raw.get("title")),
-        text=_text(raw.get("text")),
-        metadata={str(k): _text(v) for k, v in metadata.items() if v is not None},
-    )
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return str(value)
-
-
-def _count_documents(path: Path) -> int:
-    """Non-blank lines, counted in 1 MiB blocks so the file is never held in memory."""
-    count = 0
-    tail = b""
-    with path.open("rb") as raw:
-        while block := raw.read(1 << 20):
-            lines = (tail + block).split(b"\n")
-            tail = lines.pop()
-            count += sum(1 for line in lines if line.strip())
-    return count + (1 if tail.strip() else 0)
+def _rejections(metadata: Any) -> list[dict[str, str]]:
+    """The first rejected documents, from the call's trailing metadata (see
+    `arbiter_search.ingest.REJECTIONS_KEY`); [] when absent or unreadable."""
+    for key, value in metadata or ():
+        if key == REJECTIONS_KEY:
+            try:
+                listed = json.loads(value)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return []
+            if isinstance(listed, list):
+                return [
+                    {"id": str(item.get("id", "")), "reason": str(item.get("reason", ""))}
+                    for item in listed
+                    if isinstance(item, dict)
+                ]
+    return []
 
 
 def _report_failure(exc: grpc.RpcError, target: str, reader: CorpusReader) -> int:

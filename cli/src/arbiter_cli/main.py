@@ -81,7 +81,9 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--timeout", type=float, default=120.0, help="seconds (default 120)")
     a.add_argument("--gateway", default=os.environ.get("ARBITER_GATEWAY", "127.0.0.1:50051"))
     a.set_defaults(func=ask)
-    i = sub.add_parser("ingest", help="ingest a JSONL corpus (id, title, text, metadata)")
+    i = sub.add_parser(
+        "ingest", help="ingest a JSONL corpus, or a folder of markdown files with a contents.json"
+    )
     i.add_argument("path")
     i.add_argument("--if-empty", action="store_true", help="only when the store is empty")
     i.add_argument("--search", default=os.environ.get("ARBITER_SEARCH", "127.0.0.1:50053"))

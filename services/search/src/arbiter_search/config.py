@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from arbiter_kit.config import env_int, env_str
+from arbiter_kit.config import env_bool, env_int, env_str
 from arbiter_kit.errors import InvalidArgument
 
-from arbiter_search.chunker import MAX_CHUNK_CHARS, MIN_CHUNK_CHARS
+from arbiter_search.chunker import MAX_CHUNK_TOKENS, MIN_CHUNK_TOKENS
 from arbiter_search.graph.config import GraphConfig
 
 DEFAULT_TENANT = "default"
@@ -34,8 +34,11 @@ class SearchConfig:
     """Milvus server credentials (`user:password` or an API key); empty for none."""
     collection: str = "passages"
     """Collection holding the chunks."""
-    chunk_chars: int = 2000
-    """Largest chunk, in characters."""
+    chunk_tokens: int = 256
+    """Largest chunk, in tokens (context header included)."""
+    context_injection: bool = False
+    """Prepend the document's key metadata and section path to each indexed chunk (off
+    by default: on ObliQA dev it lowers BM25 Recall@10; see docs/ingestion.md)."""
     ingest_batch: int = 500
     """Documents written (and flushed) together; one progress message per batch."""
     tenant: str = DEFAULT_TENANT
@@ -53,7 +56,7 @@ class SearchConfig:
     def from_env(cls, env: Mapping[str, str] | None = None) -> SearchConfig:
         """Read `SEARCH_MILVUS_URI` (else `MILVUS_URI`, else `<repo>/.data/search/milvus.db`),
         `SEARCH_MILVUS_TOKEN` (else `MILVUS_TOKEN`), `SEARCH_COLLECTION`,
-        `SEARCH_CHUNK_CHARS`, `SEARCH_INGEST_BATCH`."""
+        `SEARCH_CHUNK_TOKENS`, `SEARCH_CONTEXT_INJECTION`, `SEARCH_INGEST_BATCH`."""
         e = os.environ if env is None else env
         default_uri = str(repo_root() / ".data" / "search" / "milvus.db")
         uri = e.get("SEARCH_MILVUS_URI") or e.get("MILVUS_URI") or default_uri
@@ -72,7 +75,8 @@ class SearchConfig:
             milvus_uri=uri,
             milvus_token=e.get("SEARCH_MILVUS_TOKEN") or e.get("MILVUS_TOKEN") or "",
             collection=env_str(e, "SEARCH_COLLECTION", "passages"),
-            chunk_chars=env_int(e, "SEARCH_CHUNK_CHARS", 2000),
+            chunk_tokens=env_int(e, "SEARCH_CHUNK_TOKENS", 256),
+            context_injection=env_bool(e, "SEARCH_CONTEXT_INJECTION", False),
             ingest_batch=env_int(e, "SEARCH_INGEST_BATCH", 500),
         )
         config.validate()
@@ -80,9 +84,9 @@ class SearchConfig:
 
     def validate(self) -> None:
         """Raise InvalidArgument naming the setting that is out of range."""
-        if not MIN_CHUNK_CHARS <= self.chunk_chars <= MAX_CHUNK_CHARS:
+        if not MIN_CHUNK_TOKENS <= self.chunk_tokens <= MAX_CHUNK_TOKENS:
             raise InvalidArgument(
-                "SEARCH_CHUNK_CHARS", f"must be {MIN_CHUNK_CHARS}..{MAX_CHUNK_CHARS}"
+                "SEARCH_CHUNK_TOKENS", f"must be {MIN_CHUNK_TOKENS}..{MAX_CHUNK_TOKENS}"
             )
         if not 1 <= self.ingest_batch <= 5000:
             raise InvalidArgument("SEARCH_INGEST_BATCH", "must be 1..5000")

@@ -1,23 +1,35 @@
 """From a source document to the chunks that store it: validation, metadata mapping,
-the content hash that makes re-ingestion idempotent, and deterministic chunk ids."""
+structure (markdown sections), context injection, the content hash that makes
+re-ingestion idempotent, and deterministic chunk ids."""
 
 from __future__ import annotations
 
 import hashlib
-import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from arbiter_kit.errors import InvalidArgument
 
 from arbiter_search import schema
 from arbiter_search.chunker import Chunker
+from arbiter_search.context import FACT_KEYS, ContextInjection, indexed_text
+from arbiter_search.markdown import Section, sections
 from arbiter_search.store import Chunk
+
+if TYPE_CHECKING:
+    from arbiter_search.config import SearchConfig
 
 MAX_CHUNKS_PER_DOCUMENT = 10_000
 MAX_METADATA_KEYS = 64
 MAX_METADATA_KEY_CHARS = 128
 MAX_METADATA_VALUE_CHARS = 8192
+PREPARATION = "prepare-v2"
+"""Bumped whenever the same document would be prepared into other chunks."""
+FORMAT_KEY = "format"
+"""Metadata key naming how `text` is written: `text` (the default) or `markdown`."""
+FORMATS = ("text", "markdown")
 
 METADATA_COLUMNS: Mapping[schema.Column, tuple[str, ...]] = {
     schema.DOCUMENT_ID: ("document_id",),
@@ -67,62 +79,100 @@ def chunk_id(tenant: str, source_id: str, index: int, *, default_tenant: str) ->
 class DocumentPreparer:
     """Validates documents and cuts them into chunks for one chunker configuration."""
 
-    def __init__(self, chunker: Chunker, *, default_tenant: str) -> None:
+    def __init__(
+        self,
+        chunker: Chunker,
+        *,
+        default_tenant: str,
+        context: ContextInjection | None = None,
+    ) -> None:
         self._chunker = chunker
         self._default_tenant = default_tenant
+        self._context = context or ContextInjection(enabled=False)
 
     def prepare(self, document: SourceDocument, *, tenant: str) -> PreparedDocument | Rejection:
         """The chunks of `document`, or a Rejection for a document with nothing to store.
 
+        Markdown documents are cut on their headings first, and no chunk spans two
+        sections; every chunk is indexed with its context header.
         Raises InvalidArgument (naming e.g. `document.id`) when a field is malformed: the
         sender has a bug worth stopping for, unlike an empty passage in a corpus.
         """
         if not document.id.strip():
             return Rejection(document.id, "missing id")
         _check_document(document)
-        texts = self._chunker.split(document.text)
-        if not texts:
-            return Rejection(document.id, "empty text")
-        if len(texts) > MAX_CHUNKS_PER_DOCUMENT:
-            raise InvalidArgument(
-                "document.text",
-                f"document {document.id!r} makes {len(texts)} chunks; "
-                f"at most {MAX_CHUNKS_PER_DOCUMENT}",
-            )
-        content_hash = self.content_hash(document)
         meta = {c: _first(document.metadata, keys) for c, keys in METADATA_COLUMNS.items()}
-        chunks = tuple(
-            Chunk(
-                id=chunk_id(tenant, document.id, i, default_tenant=self._default_tenant),
-                tenant=tenant,
-                source_id=document.id,
-                chunk_index=i,
-                document_id=meta[schema.DOCUMENT_ID],
-                rulebook=meta[schema.RULEBOOK],
-                passage_ref=meta[schema.PASSAGE_REF],
+        facts = {key: document.metadata[key] for key in FACT_KEYS if key in document.metadata}
+        content_hash = self.content_hash(document)
+        chunks: list[Chunk] = []
+        for section in self._sections(document):
+            header = self._context.header(
                 title=document.title,
-                document_file=meta[schema.DOCUMENT_FILE],
-                doc_type=meta[schema.DOC_TYPE],
-                content_hash=content_hash,
-                text=text,
+                rulebook=meta[schema.RULEBOOK],
+                section=section.path,
+                facts=facts,
+                counter=self._chunker.counter,
+                max_tokens=self._chunker.max_tokens,
             )
-            for i, text in enumerate(texts)
-        )
-        return PreparedDocument(document.id, content_hash, chunks)
+            budget = self._chunker.max_tokens - (self._chunker.count(header) if header else 0)
+            for passage in self._chunker.split(section.text, max_tokens=budget):
+                if len(chunks) == MAX_CHUNKS_PER_DOCUMENT:
+                    raise InvalidArgument(
+                        "document.text",
+                        f"document {document.id!r} makes more than "
+                        f"{MAX_CHUNKS_PER_DOCUMENT} chunks",
+                    )
+                index = len(chunks)
+                chunks.append(
+                    Chunk(
+                        id=chunk_id(
+                            tenant, document.id, index, default_tenant=self._default_tenant
+                        ),
+                        tenant=tenant,
+                        source_id=document.id,
+                        chunk_index=index,
+                        document_id=meta[schema.DOCUMENT_ID],
+                        rulebook=meta[schema.RULEBOOK],
+                        passage_ref=section.ref or meta[schema.PASSAGE_REF],
+                        title=document.title,
+                        document_file=meta[schema.DOCUMENT_FILE],
+                        doc_type=meta[schema.DOC_TYPE],
+                        content_hash=content_hash,
+                        text=indexed_text(header, passage),
+                    )
+                )
+        if not chunks:
+            return Rejection(document.id, "empty text")
+        return PreparedDocument(document.id, content_hash, tuple(chunks))
 
     def content_hash(self, document: SourceDocument) -> str:
-        """SHA-256 over everything that shapes the stored chunks, the chunker included."""
-        canonical = json.dumps(
-            {
-                "chunker": self._chunker.signature,
-                "title": document.title,
-                "text": document.text,
-                "metadata": dict(sorted(document.metadata.items())),
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        """SHA-256 over everything that shapes the stored chunks: the document, and how
+        it is cut and indexed."""
+        digest = hashlib.sha256()
+        parts = [PREPARATION, self._chunker.signature, self._context.signature]
+        parts += [document.title, document.text]
+        for key, value in sorted(document.metadata.items()):
+            parts += [key, value]
+        for part in parts:
+            # Length-prefixed, so no two different field lists hash the same bytes.
+            encoded = part.encode()
+            digest.update(len(encoded).to_bytes(8, "big"))
+            digest.update(encoded)
+        return digest.hexdigest()
+
+    def _sections(self, document: SourceDocument) -> list[Section]:
+        if document.metadata.get(FORMAT_KEY) == "markdown":
+            return sections(document.text)
+        return [Section((), document.text)]
+
+
+def preparer_for(config: SearchConfig) -> DocumentPreparer:
+    """The preparer a search service with `config` ingests with."""
+    return DocumentPreparer(
+        Chunker(max_tokens=config.chunk_tokens),
+        default_tenant=config.tenant,
+        context=ContextInjection(enabled=config.context_injection),
+    )
 
 
 def _first(metadata: Mapping[str, str], keys: tuple[str, ...]) -> str:
@@ -133,9 +183,12 @@ def _first(metadata: Mapping[str, str], keys: tuple[str, ...]) -> str:
     return ""
 
 
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
 def _check_document(document: SourceDocument) -> None:
     _check_bytes("document.id", document.id, schema.SOURCE_ID.max_bytes)
-    if any(ord(ch) < 32 for ch in document.id):
+    if _CONTROL.search(document.id):
         raise InvalidArgument("document.id", "control characters are not allowed")
     _check_bytes("document.title", document.title, schema.TITLE.max_bytes)
     if len(document.metadata) > MAX_METADATA_KEYS:
@@ -145,6 +198,10 @@ def _check_document(document: SourceDocument) -> None:
             raise InvalidArgument("document.metadata", f"key {key[:32]!r}... is too long")
         if len(value) > MAX_METADATA_VALUE_CHARS:
             raise InvalidArgument(f"document.metadata[{key}]", "value is too long")
+    if document.metadata.get(FORMAT_KEY, "text") not in FORMATS:
+        raise InvalidArgument(
+            f"document.metadata[{FORMAT_KEY}]", f"must be one of {', '.join(FORMATS)}"
+        )
     for column, keys in METADATA_COLUMNS.items():
         for key in keys:
             if key in document.metadata:

@@ -4,11 +4,15 @@ A document whose stored chunks already carry its content hash is left alone; a c
 one has its chunks upserted under the same deterministic ids and its surplus chunks
 deleted. Upserts land before deletes, so a crash between them leaves the old surplus,
 which no longer matches the new hash and is cleaned up by the next run.
+
+While one batch is being written (embedded, upserted, flushed), the next is read and
+chunked; batches are still written one after another, in order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator
@@ -25,6 +29,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+REJECTION_EXAMPLES = 10
+"""Rejected documents an ingestion remembers by id (all are logged and counted)."""
+REJECTIONS_KEY = "arbiter-rejections-bin"
+"""Trailing metadata of an Ingest call: JSON `[{"id", "reason"}]` of its first rejections.
+A stand-in until IngestSummary carries them (the contract has only the count)."""
+
 
 @dataclass(frozen=True)
 class IngestTally:
@@ -37,6 +47,8 @@ class IngestTally:
     rejected: int = 0
     rejections: tuple[tuple[str, int], ...] = ()
     """(reason, count) pairs."""
+    examples: tuple[Rejection, ...] = ()
+    """The first REJECTION_EXAMPLES rejected documents, with their reasons."""
 
 
 @dataclass
@@ -45,14 +57,25 @@ class _Counts:
     chunks_written: int = 0
     unchanged: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
+    examples: list[Rejection] = field(default_factory=list)
 
-    def tally(self) -> IngestTally:
+    def reject(self, rejection: Rejection) -> None:
+        self.reasons[rejection.reason] += 1
+        if len(self.examples) < REJECTION_EXAMPLES:
+            self.examples.append(rejection)
+        log.warning(
+            "document rejected",
+            extra={"source_id": rejection.source_id[:128], "reason": rejection.reason},
+        )
+
+    def tally(self, *, documents: int | None = None) -> IngestTally:
         return IngestTally(
-            documents=self.documents,
+            documents=self.documents if documents is None else documents,
             chunks_written=self.chunks_written,
             unchanged=self.unchanged,
             rejected=sum(self.reasons.values()),
             rejections=tuple(sorted(self.reasons.items())),
+            examples=tuple(self.examples),
         )
 
 
@@ -77,8 +100,9 @@ class Ingestor:
     async def ingest(
         self, documents: AsyncIterable[SourceDocument], *, tenant: str
     ) -> AsyncIterator[IngestTally]:
-        """Consume `documents`; yield the running tally after every `batch_size` documents
-        received and once more at the end if anything arrived since.
+        """Consume `documents`; yield the running tally after each batch of `batch_size`
+        documents received is written, and once more at the end if anything arrived
+        since. A document repeated within a batch is written once, as its last version.
 
         When a document is malformed (InvalidArgument), the valid ones before it are
         written before the error propagates, so the sender loses nothing it sent right.
@@ -86,32 +110,42 @@ class Ingestor:
         counts = _Counts()
         batch: dict[str, PreparedDocument] = {}
         reported = 0
+        writing: asyncio.Task[int] | None = None
         try:
             async for document in documents:
                 counts.documents += 1
                 prepared = self._preparer.prepare(document, tenant=tenant)
                 if isinstance(prepared, Rejection):
-                    counts.reasons[prepared.reason] += 1
-                    log.warning(
-                        "document rejected",
-                        extra={"source_id": prepared.source_id[:128], "reason": prepared.reason},
-                    )
+                    counts.reject(prepared)
                 else:
-                    if prepared.source_id in batch:
-                        # One id twice in one batch would be two upserts of one key at once.
-                        await self._write(batch, counts, tenant)
-                        batch = {}
+                    batch.pop(prepared.source_id, None)
                     batch[prepared.source_id] = prepared
+                if writing is not None and writing.done():
+                    yield counts.tally(documents=await writing)
+                    writing = None
                 if counts.documents - reported >= self._batch_size:
-                    await self._write(batch, counts, tenant)
-                    batch = {}
-                    reported = counts.documents
-                    yield counts.tally()
+                    if writing is not None:
+                        yield counts.tally(documents=await writing)
+                    writing = asyncio.create_task(
+                        self._write(batch, counts, tenant, received=counts.documents)
+                    )
+                    batch, reported = {}, counts.documents
+            if writing is not None:
+                yield counts.tally(documents=await writing)
+                writing = None
         except InvalidArgument:
-            await self._write(batch, counts, tenant)
+            if writing is not None:
+                await writing
+                writing = None
+            await self._write(batch, counts, tenant, received=counts.documents)
             raise
+        finally:
+            if writing is not None:
+                # Leaving early (the caller went away, a write failed): let the write in
+                # flight end before the lock it holds could pass to another stream.
+                await asyncio.shield(_settled(writing))
         if counts.documents > reported or counts.documents == 0:
-            await self._write(batch, counts, tenant)
+            await self._write(batch, counts, tenant, received=counts.documents)
             yield counts.tally()
         tally = counts.tally()
         log.info(
@@ -125,10 +159,11 @@ class Ingestor:
         )
 
     async def _write(
-        self, batch: dict[str, PreparedDocument], counts: _Counts, tenant: str
-    ) -> None:
+        self, batch: dict[str, PreparedDocument], counts: _Counts, tenant: str, *, received: int
+    ) -> int:
+        """Write one batch; returns `received`, the documents received when it was cut."""
         if not batch:
-            return
+            return received
         async with self._lock:
             stored = await self._store.stored_hashes(tenant=tenant, source_ids=list(batch))
             upserts: list[Chunk] = []
@@ -147,3 +182,18 @@ class Ingestor:
                 # it lost, on a re-run.
                 await self._graph.index(batch.values(), tenant=tenant)
         counts.chunks_written += len(upserts)
+        return received
+
+
+def rejections_metadata(examples: tuple[Rejection, ...]) -> tuple[tuple[str, bytes], ...]:
+    """The REJECTIONS_KEY trailing metadata for `examples` (ids cut to 128 characters)."""
+    listed = [{"id": r.source_id[:128], "reason": r.reason} for r in examples]
+    return ((REJECTIONS_KEY, json.dumps(listed, ensure_ascii=False).encode()),)
+
+
+async def _settled(task: asyncio.Task[int]) -> None:
+    """Wait for `task` to end, however it ends (its own error is reported elsewhere)."""
+    try:
+        await task
+    except BaseException:
+        log.debug("a batch write ended with an error", exc_info=True)

@@ -16,6 +16,7 @@ from arbiter_kit.errors import DeadlineExceeded, FailedPrecondition, Unavailable
 from pymilvus import MilvusClient, MilvusException
 
 from arbiter_search import schema
+from arbiter_search.context import passage_text
 from arbiter_search.filters import Condition, FilterCompiler
 from arbiter_search.store import Chunk, Hit
 
@@ -271,7 +272,7 @@ def _hit(found: Mapping[str, Any]) -> Hit:
         passage_ref=entity[schema.PASSAGE_REF.name],
         title=entity[schema.TITLE.name],
         doc_type=entity[schema.DOC_TYPE.name],
-        text=entity[schema.TEXT],
+        text=passage_text(entity[schema.TEXT]),
         # A Milvus server reports BM25 scores as positive distances; Lite negates them.
         score=abs(float(found["distance"])),
     )

@@ -14,12 +14,11 @@ from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import InvalidArgument
 from arbiter_llm import LLM
 
-from arbiter_search.chunker import Chunker
 from arbiter_search.config import SearchConfig
-from arbiter_search.documents import DocumentPreparer, SourceDocument
+from arbiter_search.documents import SourceDocument, preparer_for
 from arbiter_search.filters import Condition, FilterCompiler
 from arbiter_search.graph import GraphExpander, GraphIndexer, GraphStore
-from arbiter_search.ingest import Ingestor, IngestTally
+from arbiter_search.ingest import Ingestor, IngestTally, rejections_metadata
 from arbiter_search.research import Findings, ResearchLoop, rounds_allowed
 from arbiter_search.research_config import ResearchConfig
 from arbiter_search.retrieval import RetrievalQuery, Retriever, parse_query
@@ -48,9 +47,7 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
         self._store = store
         self._tenant = config.tenant
         self._compiler = FilterCompiler()
-        preparer = DocumentPreparer(
-            Chunker(max_chars=config.chunk_chars), default_tenant=config.tenant
-        )
+        preparer = preparer_for(config)
         self._ingestor = Ingestor(
             store,
             preparer,
@@ -133,6 +130,8 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
             if expected:
                 progress.percent = min(100.0, 100.0 * tally.documents / expected)
             yield search_pb2.IngestResponse(progress=progress)
+        if tally.examples:
+            context.set_trailing_metadata(rejections_metadata(tally.examples))
         yield search_pb2.IngestResponse(
             summary=search_pb2.IngestSummary(
                 documents=tally.documents,

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from arbiter_search.context import passage_text
 from arbiter_search.documents import PreparedDocument
 from arbiter_search.graph.model import DocumentNode, PassageNode, Reference
 from arbiter_search.graph.references import extract
@@ -73,7 +74,7 @@ def graph_nodes(document: PreparedDocument, *, tenant: str) -> tuple[DocumentNod
     title = first.title
     if first.passage_ref and title.endswith(TITLE_SEPARATOR + first.passage_ref):
         title = title[: -len(TITLE_SEPARATOR + first.passage_ref)]
-    text = "\n".join(chunk.text for chunk in document.chunks)
+    text = "\n".join(passage_text(chunk.text) for chunk in document.chunks)
     passage = PassageNode(
         tenant=tenant,
         source_id=document.source_id,
