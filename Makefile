@@ -45,8 +45,8 @@ $(BUF):
 	@mkdir -p .tools && cd .tools && npm install --silent --no-audit --no-fund @bufbuild/buf >/dev/null
 
 lint: setup $(BUF)
-	@$(BIN)/ruff check .
-	@$(BIN)/ruff format --check .
+	@$(BIN)/ruff check --no-cache .
+	@$(BIN)/ruff format --no-cache --check .
 	@$(BIN)/mypy
 	@cd protos && ../$(BUF) lint
 
