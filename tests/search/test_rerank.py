@@ -67,6 +67,15 @@ def test_a_cited_rule_number_prefers_passages_under_it() -> None:
     assert ids(ranked) == ["b", "a"]
 
 
+def test_a_passage_that_mentions_the_cited_rule_rises() -> None:
+    candidates = [
+        hit("a", "The firm must keep records of the report under Rule 18.3.1."),
+        hit("b", "The firm must keep records of the report under Rule 8.3.1."),
+    ]
+    ranked = LexicalScorer().rank("What does Rule 8.3.1 require?", candidates)
+    assert ids(ranked) == ["b", "a"]
+
+
 async def test_the_reranker_cuts_to_top_k_and_scores_descend() -> None:
     candidates = [hit(f"p{i}", f"suspicious activity report number {i}") for i in range(6)]
     ranked = await Reranker(LexicalScorer()).rerank(QUESTION, candidates, top_k=3, deadline=soon())

@@ -161,7 +161,10 @@ class ResearchLoop:
             def at(within: float, n: int = number) -> float:
                 return _progress(n, max_rounds, within)
 
-            retrieval = replace(query, text=text, conditions=selection.filters, top_k=size)
+            # Later rounds add only their best few: a rewritten query's long tail shares the
+            # question's words and crowds out the first round's answers (measured on dev).
+            limit = size if number == 1 else query.top_k
+            retrieval = replace(query, text=text, conditions=selection.filters, top_k=limit)
             found = await self._retriever.retrieve(retrieval, tenant=tenant, deadline=deadline)
             yield Stage("retrieve", _retrieved(number, retrieval, found), at(0.3))
             if self._graph is not None and not disable_graph and found:
