@@ -41,14 +41,18 @@ class Config:
     stage: str
 
 
-STAGES = ("--mode", "retrieve", "--no-graph", "--no-rerank")
+BARE = ("--no-graph", "--no-rerank")
 CONFIGS = (
-    Config("BM25 only", ("--retrieval", "sparse", *STAGES), ""),
-    Config("dense only", ("--retrieval", "dense", *STAGES), "dense"),
-    Config("hybrid", ("--retrieval", "hybrid", *STAGES), "dense"),
-    Config("+ graph", ("--retrieval", "hybrid", "--mode", "retrieve", "--no-rerank"), "graph"),
-    Config("+ rerank", ("--retrieval", "hybrid", "--mode", "retrieve"), "rerank"),
-    Config("research, 1 round", ("--retrieval", "hybrid", "--rounds", "1"), ""),
+    Config("BM25 only", ("--mode", "retrieve", "--retrieval", "sparse", *BARE), ""),
+    Config("dense only", ("--mode", "retrieve", "--retrieval", "dense", *BARE), "dense"),
+    Config("hybrid", ("--mode", "retrieve", "--retrieval", "hybrid", *BARE), "dense"),
+    Config(
+        "+ field selection (Research, 1 round)",
+        ("--retrieval", "hybrid", "--rounds", "1", *BARE),
+        "",
+    ),
+    Config("+ graph", ("--retrieval", "hybrid", "--rounds", "1", "--no-rerank"), "graph"),
+    Config("+ rerank", ("--retrieval", "hybrid", "--rounds", "1"), "rerank"),
     Config("+ adaptive loop", ("--retrieval", "hybrid", "--rounds", "{rounds}"), "loop"),
 )
 DATASETS = (
@@ -56,7 +60,7 @@ DATASETS = (
     ("ObliQA-MP val", "queries_mp_val.jsonl", "qrels_mp_val.tsv"),
 )
 LATENCY = (
-    Config("Retrieve, BM25 only", ("--retrieval", "sparse", *STAGES), ""),
+    Config("Retrieve, BM25 only", ("--mode", "retrieve", "--retrieval", "sparse", *BARE), ""),
     Config("Research, 1 round, every stage the service has", ("--rounds", "1"), ""),
 )
 
@@ -70,32 +74,42 @@ def source_digest() -> str:
 
 
 def start_search(corpus: Path) -> tuple[suite.Running, str]:
-    """The search service on the eval store, filled from `corpus`; the store is rebuilt
-    when the search code or its embedder changed since it was filled. Returns the running
-    service and a line saying what happened to the store."""
-    db, stamp_file = STORE / "milvus.db", STORE / "stamp.json"
-    wanted = source_digest()
+    """The search service on the eval store, filled from `corpus`. A kept store is topped
+    up by a full re-ingest when the search code changed since it was filled (ingestion is
+    idempotent: only changed documents are rewritten), and rebuilt when the embedder
+    changed or the service cannot open it. Returns the service and what the ingest did."""
+    db, graph, stamp_file = STORE / "milvus.db", STORE / "graph", STORE / "stamp.json"
     stamp = json.loads(stamp_file.read_text()) if stamp_file.exists() else {}
-    if stamp.get("source") != wanted and db.exists():
-        print("eval: the search code changed since the store was filled: rebuilding it")
-        shutil.rmtree(db)
-    env = {"SEARCH_MILVUS_URI": str(db), "LLM_PROVIDER": "offline"}
-    search = suite.start("search", port=0, env=env, log_dir=STORE / "logs")
+    env = {"SEARCH_MILVUS_URI": str(db), "SEARCH_GRAPH_URI": str(graph), "LLM_PROVIDER": "offline"}
+
+    def start(*, fresh: bool) -> suite.Running:
+        if fresh:
+            for folder in (db, graph):
+                if folder.exists():
+                    shutil.rmtree(folder)
+        return suite.start("search", port=0, env=env, log_dir=STORE / "logs", timeout=300)
+
+    kept = db.exists()
+    try:
+        search = start(fresh=False)
+    except RuntimeError as exc:
+        print(f"eval: search cannot use the kept store, rebuilding it: {exc}"[:2000])
+        search, kept = start(fresh=True), False
     embedder = corpus_info(search.target).embedder
-    if stamp.get("embedder", embedder) != embedder and db.exists():
+    if kept and stamp.get("embedder") != embedder:
         print(f"eval: the embedder is now {embedder!r}: rebuilding the store")
         suite.stop(search.process)
-        shutil.rmtree(db)
-        search = suite.start("search", port=0, env=env, log_dir=STORE / "logs")
+        search, kept = start(fresh=True), False
+    wanted = source_digest()
+    refresh = kept and stamp.get("source") != wanted
+    if refresh:
+        print("eval: the search code changed since the store was filled: re-ingesting")
+    argv = [ARBITER, "ingest", *([] if refresh else ["--if-empty"]), str(corpus)]
     started = time.perf_counter()
-    done = subprocess.run(
-        [ARBITER, "ingest", "--if-empty", str(corpus), "--search", search.target],
-        capture_output=True,
-        text=True,
-    )
+    done = subprocess.run([*argv, "--search", search.target], stdout=subprocess.PIPE, text=True)
     if done.returncode != 0:
         suite.stop(search.process)
-        raise SystemExit(f"eval: ingest failed:\n{done.stderr[-2000:]}")
+        raise SystemExit(f"eval: ingest failed (exit {done.returncode}): {done.stdout.strip()}")
     print(done.stdout.strip())
     stamp_file.write_text(json.dumps({"source": wanted, "embedder": embedder}))
     said = done.stdout.strip().splitlines()[-1]
@@ -125,8 +139,9 @@ def research_trace(target: str, question: str, rounds: int) -> list[str]:
     return lines
 
 
-def run_eval(argv: list[str], target: str) -> dict[str, object]:
-    """One `arbiter eval --json` process; its last line, or {"failed": why}."""
+def run_eval(argv: list[str], target: str, *, attempts: int = 2) -> dict[str, object]:
+    """One `arbiter eval --json` process (again once if it fails outright, as a busy
+    machine can make it): its last line, or {"failed": why}."""
     started = time.perf_counter()
     done = subprocess.run([*argv, "--search", target], capture_output=True, text=True)
     lines = done.stdout.strip().splitlines()
@@ -134,8 +149,12 @@ def run_eval(argv: list[str], target: str) -> dict[str, object]:
         summary: dict[str, object] = json.loads(lines[-1])
     except (IndexError, json.JSONDecodeError):
         why = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        print(f"  failed: {why}")
+        if attempts > 1:
+            return run_eval(argv, target, attempts=attempts - 1)
         return {"failed": f"exit {done.returncode}: {why}"}
-    print(f"  {time.perf_counter() - started:6.1f} s  R@10 {summary['recall_at_10']:.4f}")
+    took = time.perf_counter() - started
+    print(f"  {took:6.1f} s  R@10 {summary['recall_at_10']:.4f}  MAP@10 {summary['map_at_10']:.4f}")
     return summary
 
 

@@ -244,7 +244,7 @@ async def run_queries(
         return list(await asyncio.gather(*(one(q) for q in queries)))
 
 
-async def corpus_info(target: str, *, seconds: float = 10.0) -> search_pb2.GetCorpusInfoResponse:
+async def corpus_info(target: str, *, seconds: float) -> search_pb2.GetCorpusInfoResponse:
     async with grpc.aio.insecure_channel(target) as channel:
         stub = search_pb2_grpc.SearchServiceStub(channel)
         info: search_pb2.GetCorpusInfoResponse = await stub.GetCorpusInfo(
@@ -379,11 +379,18 @@ async def _evaluate(
     judged: list[tuple[Query, set[str]]], skipped: int, settings: RunSettings, *, as_json: bool
 ) -> int:
     try:
-        info = await corpus_info(settings.target)
+        info = await corpus_info(settings.target, seconds=settings.timeout)
     except grpc.aio.AioRpcError as exc:
         code = exc.code()
-        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        if code == grpc.StatusCode.UNAVAILABLE:
             print(f"arbiter: search is not reachable at {settings.target}", file=sys.stderr)
+            return EXIT_UNREACHABLE
+        if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+            print(
+                f"arbiter: search at {settings.target} did not answer GetCorpusInfo within "
+                f"{settings.timeout:g} s",
+                file=sys.stderr,
+            )
             return EXIT_UNREACHABLE
         print(f"arbiter: GetCorpusInfo failed: {code.name}: {exc.details()}", file=sys.stderr)
         return EXIT_FAILED
