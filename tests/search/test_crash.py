@@ -22,8 +22,8 @@ from milvus_lite import server_manager_instance
 
 pytestmark = pytest.mark.timeout(600)
 
-DOCUMENTS = 3000
-BATCH = "150"
+DOCUMENTS = 2000
+BATCH = "100"
 WORDS = [
     "relevant",
     "person",
@@ -103,11 +103,23 @@ def cli_ingest(path: Path, target: str) -> subprocess.Popen[str]:
     )
 
 
+Snapshot = tuple[dict[str, dict[str, str]], int]
+
+
 def ingest_fully(path: Path, target: str) -> str:
     process = cli_ingest(path, target)
     out, err = process.communicate(timeout=300)
     assert process.returncode == 0, err[-2000:]
     return out
+
+
+def ingest_and_stop(data: Path, corpus: Path, logs: Path) -> str:
+    """Start a service on `data`, ingest `corpus` to the end, stop it cleanly."""
+    running = start(data, logs)
+    try:
+        return ingest_fully(corpus, running.target)
+    finally:
+        assert suite.stop(running.process) == 0
 
 
 def stored_progress(lines: Iterator[str]) -> Iterator[int]:
@@ -134,10 +146,10 @@ def ingest_and_kill(path: Path, running: suite.Running, *, after: int) -> int:
     return stored
 
 
-def snapshot(data: Path, ids: list[str]) -> tuple[dict[str, dict[str, str]], int]:
+def snapshot(data: Path, ids: list[str]) -> Snapshot:
     """(source id -> chunk id -> content hash, row count) of a stopped service's store."""
 
-    async def read() -> tuple[dict[str, dict[str, str]], int]:
+    async def read() -> Snapshot:
         store = await MilvusPassageStore.open(str(data / "milvus.db"), collection="passages")
         try:
             hashes = await store.stored_hashes(tenant="default", source_ids=ids)
@@ -164,21 +176,15 @@ def corpora(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def clean_v2(
-    corpora: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[dict[str, dict[str, str]], int]:
+def clean_v2(corpora: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     """What one uninterrupted ingestion of version 2 stores."""
     data = tmp_path_factory.mktemp("clean")
-    running = start(data, data / "logs")
-    try:
-        ingest_fully(corpora["v2"], running.target)
-    finally:
-        assert suite.stop(running.process) == 0
+    ingest_and_stop(data, corpora["v2"], data / "logs")
     return snapshot(data, corpus_ids(corpora["v2"]))
 
 
 def test_a_killed_ingestion_rerun_stores_exactly_the_clean_chunk_set(
-    corpora: dict[str, Path], clean_v2: tuple[dict[str, dict[str, str]], int], tmp_path: Path
+    corpora: dict[str, Path], clean_v2: Snapshot, tmp_path: Path
 ) -> None:
     expected, expected_rows = clean_v2
     running = start(tmp_path, tmp_path / "logs")
@@ -233,14 +239,10 @@ KILL_BETWEEN_UPSERT_AND_DELETE = textwrap.dedent(
 
 
 def test_a_kill_between_upsert_and_stale_delete_is_repaired_by_the_rerun(
-    corpora: dict[str, Path], clean_v2: tuple[dict[str, dict[str, str]], int], tmp_path: Path
+    corpora: dict[str, Path], clean_v2: Snapshot, tmp_path: Path
 ) -> None:
     expected, expected_rows = clean_v2
-    running = start(tmp_path, tmp_path / "logs")
-    try:
-        ingest_fully(corpora["v1"], running.target)
-    finally:
-        assert suite.stop(running.process) == 0
+    ingest_and_stop(tmp_path, corpora["v1"], tmp_path / "logs")
     killed = subprocess.run(
         [sys.executable, "-c", KILL_BETWEEN_UPSERT_AND_DELETE, str(corpora["v2"])],
         env={**os.environ, **service_env(tmp_path), "SEARCH_GRAPH_URI": "none"},
@@ -252,11 +254,7 @@ def test_a_kill_between_upsert_and_stale_delete_is_repaired_by_the_rerun(
     stale, _ = snapshot(tmp_path, corpus_ids(corpora["v2"]))
     assert stale != expected  # the kill left the store between versions
 
-    running = start(tmp_path, tmp_path / "logs2")
-    try:
-        ingest_fully(corpora["v2"], running.target)
-    finally:
-        suite.stop(running.process)
+    ingest_and_stop(tmp_path, corpora["v2"], tmp_path / "logs2")
     found, rows = snapshot(tmp_path, corpus_ids(corpora["v2"]))
     assert found == expected
     assert rows == expected_rows

@@ -25,7 +25,7 @@ MAX_CHUNKS_PER_DOCUMENT = 10_000
 MAX_METADATA_KEYS = 64
 MAX_METADATA_KEY_CHARS = 128
 MAX_METADATA_VALUE_CHARS = 8192
-PREPARATION = "prepare-v2"
+PREPARATION = "prepare-v3"
 """Bumped whenever the same document would be prepared into other chunks."""
 FORMAT_KEY = "format"
 """Metadata key naming how `text` is written: `text` (the default) or `markdown`."""
@@ -94,7 +94,7 @@ class DocumentPreparer:
         """The chunks of `document`, or a Rejection for a document with nothing to store.
 
         Markdown documents are cut on their headings first, and no chunk spans two
-        sections; every chunk is indexed with its context header.
+        sections; with context injection on, each chunk is indexed behind its header.
         Raises InvalidArgument (naming e.g. `document.id`) when a field is malformed: the
         sender has a bug worth stopping for, unlike an empty passage in a corpus.
         """
@@ -114,7 +114,8 @@ class DocumentPreparer:
                 counter=self._chunker.counter,
                 max_tokens=self._chunker.max_tokens,
             )
-            budget = self._chunker.max_tokens - (self._chunker.count(header) if header else 0)
+            # Room for the header and its mark, so the indexed text stays within budget.
+            budget = self._chunker.max_tokens - self._chunker.count(indexed_text(header, ""))
             for passage in self._chunker.split(section.text, max_tokens=budget):
                 if len(chunks) == MAX_CHUNKS_PER_DOCUMENT:
                     raise InvalidArgument(
