@@ -8,7 +8,13 @@ import pytest
 from arbiter_llm import OfflineLLM
 from arbiter_search.field_selector import FieldSelection
 from arbiter_search.filters import Condition
-from arbiter_search.strategy import Move, StrategyDecider, expansions, focused_query
+from arbiter_search.strategy import (
+    Move,
+    StrategyDecider,
+    expansions,
+    feedback_words,
+    focused_query,
+)
 from arbiter_search.validator import Verdict
 
 from tests.search.loop_support import model_llm, soon
@@ -45,6 +51,17 @@ def test_a_focused_query_leads_with_what_is_missing() -> None:
     query = focused_query(QUESTION, ["STR"])
     assert query.startswith("str suspicious transaction report")
     assert "customer" in query and "what" not in query.split()
+
+
+def test_feedback_takes_words_the_best_passages_share_and_the_question_lacks() -> None:
+    passages = [
+        "The MLRO must report to the Financial Intelligence Unit promptly.",
+        "Reports reach the Financial Intelligence Unit through goAML.",
+        "Unrelated text about capital adequacy.",
+    ]
+    # "financial" is a word every question in the domain uses: no help in a query.
+    assert set(feedback_words(QUESTION, passages)) == {"intelligence", "report", "unit"}
+    assert "report" not in feedback_words("Who must report?", passages)
 
 
 async def test_hard_filters_are_widened_into_preferences() -> None:

@@ -22,6 +22,7 @@ from arbiter_kit.errors import InvalidArgument
 from arbiter_llm import JSON, LLM, Task, TaskInput, Usage
 
 from arbiter_search.filters import MAX_VALUES, Condition, FilterCompiler
+from arbiter_search.steps import conditions_json, reason_of
 from arbiter_search.terms import question_terms
 
 SOFT_FIELDS = frozenset({"rulebook"})
@@ -116,16 +117,14 @@ class FieldSelector:
         data = TaskInput(
             values={
                 "question": question,
-                "hints": json.dumps([{"field": c.field, "any_of": list(c.values)} for c in hints]),
+                "hints": conditions_json(hints),
                 "fields": ", ".join(self._compiler.fields),
             }
         )
         result = await self._llm.run(self._task, data, deadline=deadline)
         out = result.output
         chosen = [(f, self._condition(f)) for f in out["filters"]]
-        reason = str(out["reason"]).strip()
-        if result.problems:
-            reason += f" (model answer rejected: {result.problems[0]})"
+        reason = reason_of(result)
         return FieldSelection(
             filters=tuple(c for f, c in chosen if f["hard"]),
             preferences=_united(c for f, c in chosen if not f["hard"]),

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from arbiter_kit.deadline import Deadline
-from arbiter_llm import JSON, LLM, Document, Task, TaskInput, Usage
+from arbiter_llm import JSON, LLM, Task, TaskInput, Usage
 
 from arbiter_search.filters import Condition
+from arbiter_search.steps import evidence
 from arbiter_search.store import Hit
 from arbiter_search.terms import QuestionTerms, passage_terms, question_terms
 
@@ -204,15 +205,7 @@ class ModelScorer:
         window, rest = ranked[:MODEL_WINDOW], ranked[MODEL_WINDOW:]
         if len(window) < 2:
             return Reranked(tuple(ranked), self._lexical.name)
-        documents = tuple(
-            Document(
-                index=i + 1,
-                text=h.text[:MODEL_PASSAGE_CHARS],
-                title=h.title,
-                reference=h.passage_ref,
-            )
-            for i, h in enumerate(window)
-        )
+        documents = evidence(window, max_chars=MODEL_PASSAGE_CHARS)
         result = await self._llm.run(
             self._task,
             TaskInput(values={"question": question}, documents=documents),

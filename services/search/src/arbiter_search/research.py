@@ -216,6 +216,7 @@ class ResearchLoop:
                 verdict=verdict,
                 found=len(found),
                 tried=tried,
+                best=best,
                 deadline=deadline,
             )
             usage += move.usage

@@ -4,13 +4,15 @@ the query (focus on what is missing, spelled the ways the rulebooks spell it), o
 
 Offline rules: widen first when hard filters were on, since a wrong filter is the one
 mistake no rewrite can repair; otherwise rewrite towards the missing terms, expanded from
-the glossary (`glossary.json`: abbreviations and the terms the rulebooks use instead); stop
-when nothing new is left to try.
+the glossary (`glossary.json`: abbreviations and the terms the rulebooks use instead) and
+with words the best passages so far share (pseudo-relevance feedback); stop when nothing
+new is left to try.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -20,11 +22,16 @@ from arbiter_llm import JSON, LLM, Task, TaskInput, Usage
 from arbiter_llm.text import STOPWORDS, stem, stems, words
 
 from arbiter_search.field_selector import FieldSelection, describe
+from arbiter_search.steps import conditions_json, evidence, reason_of
+from arbiter_search.store import Hit
 from arbiter_search.terms import GENERIC, question_terms
 from arbiter_search.validator import Verdict
 
 ACTIONS = ("rewrite", "widen", "stop")
 MAX_QUERY_WORDS = 48
+FEEDBACK_PASSAGES = 3
+"""Best passages a rewrite reads for words the question does not use."""
+FEEDBACK_WORDS = 6
 
 
 def _glossary() -> dict[str, list[str]]:
@@ -58,16 +65,48 @@ def expansions(text: str) -> list[str]:
     return list(found)
 
 
-def focused_query(question: str, missing: Sequence[str]) -> str:
-    """The question's content words with the missing ones first, and the glossary's
-    alternatives for the missing ones (or for every key word, when nothing is named)."""
+def feedback_words(
+    question: str, passages: Sequence[str], *, limit: int = FEEDBACK_WORDS
+) -> list[str]:
+    """Words the best passages share that the question does not use (pseudo-relevance
+    feedback): held by at least two of them, most frequent first, as written."""
+    asked = set(question_terms(question).key) | {stem(w) for w in words(question)}
+    held: Counter[str] = Counter()
+    count: Counter[str] = Counter()
+    spelled: dict[str, Counter[str]] = {}
+    for text in passages:
+        seen = set()
+        for word in words(text):
+            s = stem(word)
+            if (
+                len(word) < 4
+                or word in STOPWORDS
+                or s in GENERIC
+                or s in asked
+                or word[0].isdigit()
+            ):
+                continue
+            count[s] += 1
+            spelled.setdefault(s, Counter())[word] += 1
+            seen.add(s)
+        held.update(seen)
+    shared = [s for s in count if held[s] >= min(2, len(passages))]
+    shared.sort(key=lambda s: (-held[s], -count[s], s))
+    return [spelled[s].most_common(1)[0][0] for s in shared[:limit]]
+
+
+def focused_query(question: str, missing: Sequence[str], feedback: Sequence[str] = ()) -> str:
+    """The question's content words with the missing ones first, the glossary's
+    alternatives for them (or for every key word, when nothing is named), and `feedback`
+    words from the best passages so far."""
     terms = question_terms(question)
     content = [w for w in words(question) if len(w) > 1 and w not in STOPWORDS]
     missing_words = [w for m in missing for w in words(m) if w not in STOPWORDS]
     focus = missing_words or [terms.words[t] for t in terms.key]
     rest = [w for w in content if stem(w) not in GENERIC and w not in focus]
     extra = expansions(" ".join(focus))
-    return " ".join(list(dict.fromkeys([*focus, *extra, *rest]))[:MAX_QUERY_WORDS])
+    chosen = dict.fromkeys([*focus, *extra, *feedback, *rest])
+    return " ".join(list(chosen)[:MAX_QUERY_WORDS])
 
 
 class OfflineStrategyRules:
@@ -86,16 +125,20 @@ class OfflineStrategyRules:
                 "query": data.values["query"],
                 "reason": f"offline rules: the passages under hard filters {why}",
             }
-        query = focused_query(question, missing)
+        feedback = feedback_words(question, [d.text for d in data.documents])
+        query = focused_query(question, missing, feedback)
         if frozenset(stems(query)) in tried:
-            query = focused_query(question, [])
+            query = focused_query(question, [], feedback)
         if not query or frozenset(stems(query)) in tried:
             return {"action": "stop", "query": "", "reason": "offline rules: nothing new to try"}
         focus = f"missing {', '.join(missing[:6])}" if missing else "the question's key terms"
         return {
             "action": "rewrite",
             "query": query,
-            "reason": f"offline rules: search again for {focus}, with glossary terms",
+            "reason": (
+                f"offline rules: search again for {focus}, with glossary terms"
+                + (f" and {', '.join(feedback)} from the best passages" if feedback else "")
+            ),
         }
 
 
@@ -130,24 +173,23 @@ class StrategyDecider:
         verdict: Verdict,
         found: int,
         tried: Sequence[str],
+        best: Sequence[Hit] = (),
         deadline: Deadline,
     ) -> Move:
-        """The next round's query and conditions, after a round that did not suffice."""
+        """The next round's query and conditions, after a round that did not suffice;
+        `best` are the passages ranked highest so far."""
         values = {
             "question": question,
             "query": query,
-            "filters": json.dumps(
-                [{"field": c.field, "any_of": list(c.values)} for c in selection.filters]
-            ),
+            "filters": conditions_json(selection.filters),
             "missing": json.dumps(list(verdict.missing)),
             "tried": json.dumps(list(tried)),
             "found": str(found),
         }
-        result = await self._llm.run(self._task, TaskInput(values=values), deadline=deadline)
+        data = TaskInput(values=values, documents=evidence(best[:FEEDBACK_PASSAGES]))
+        result = await self._llm.run(self._task, data, deadline=deadline)
         out = result.output
-        reason = str(out["reason"]).strip()
-        if result.problems:
-            reason += f" (model answer rejected: {result.problems[0]})"
+        reason = reason_of(result)
         action = str(out["action"])
         if action == "widen":
             reason = f"{reason}: dropped {describe(selection.filters)}, kept as preferences"

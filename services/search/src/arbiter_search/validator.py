@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from arbiter_kit.deadline import Deadline
-from arbiter_llm import JSON, LLM, Document, Task, TaskInput, Usage
+from arbiter_llm import JSON, LLM, Task, TaskInput, Usage
 
+from arbiter_search.steps import evidence, reason_of
 from arbiter_search.store import Hit
 from arbiter_search.terms import hit_stems, question_terms
 
@@ -106,20 +107,13 @@ class Validator:
         )
 
     async def validate(self, question: str, hits: Sequence[Hit], *, deadline: Deadline) -> Verdict:
-        documents = tuple(
-            Document(index=i + 1, text=h.text, title=h.title, reference=h.passage_ref)
-            for i, h in enumerate(hits[:CHECKED])
-        )
-        data = TaskInput(values={"question": question}, documents=documents)
+        data = TaskInput(values={"question": question}, documents=evidence(hits[:CHECKED]))
         result = await self._llm.run(self._task, data, deadline=deadline)
         out = result.output
-        reason = str(out["reason"]).strip()
-        if result.problems:
-            reason += f" (model answer rejected: {result.problems[0]})"
         return Verdict(
             sufficient=bool(out["sufficient"]),
             missing=tuple(str(m) for m in out["missing"]),
             confidence=float(out["confidence"]),
-            reason=reason,
+            reason=reason_of(result),
             usage=result.usage,
         )
