@@ -71,6 +71,21 @@ async def test_an_obviously_answerable_query_is_found(
     assert summary["recall_at_10"] == summary["recall_at_5"] == 1.0
 
 
+async def test_skip_and_limit_pick_a_slice_of_the_file(
+    fixture_search: RunningSearch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flags = ["--json", "--mode", "retrieve", "--skip", "4", "--limit", "1"]
+    code, out, err = await run_eval(capsys, fixture_search.target, *flags)
+    assert code == 0, err
+    summary = last_json(out)
+    # The fifth query is q-absent, whose relevant passage is not in the corpus.
+    assert (summary["queries"], summary["recall_at_10"]) == (1, 0.0)
+    flags = ["--json", "--mode", "retrieve", "--skip", "5"]
+    code, out, err = await run_eval(capsys, fixture_search.target, *flags)
+    assert code == 2
+    assert "none of the 1 queries has a relevant doc" in err
+
+
 async def test_research_sends_the_options_and_reports_the_trace(
     fixture_search: RunningSearch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -134,6 +149,7 @@ async def test_an_unreachable_service_exits_3(capsys: pytest.CaptureFixture[str]
     [
         (["--limit", "-1"], "argument --limit: must be 0..1000000000, got -1"),
         (["--limit", "many"], "argument --limit: not a whole number: 'many'"),
+        (["--skip", "-3"], "argument --skip: must be 0..1000000000, got -3"),
         (["--rounds", "9"], "argument --rounds: must be 1..5, got 9"),
         (["--top-k", "0"], "argument --top-k: must be 1..50, got 0"),
         (["--concurrency", "0"], "argument --concurrency: must be 1..64, got 0"),

@@ -356,6 +356,7 @@ def command(args: argparse.Namespace) -> int:
         qrels = read_qrels(Path(args.qrels))
     except InputError as exc:
         return _usage(str(exc))
+    queries = queries[args.skip :]
     if args.limit:
         queries = queries[: args.limit]
     judged = [(q, qrels[q.id]) for q in queries if qrels.get(q.id)]
@@ -462,6 +463,9 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     e.add_argument("--qrels", required=True, help="TSV with a header: query_id doc_id score")
     e.add_argument("--json", action="store_true", help="one JSON object on the last line")
     e.add_argument("--limit", type=_bounded(0, 10**9), default=0, help="first N queries (0: all)")
+    e.add_argument(
+        "--skip", type=_bounded(0, 10**9), default=0, help="leave out the file's first N queries"
+    )
     e.add_argument("--mode", choices=["research", "retrieve"], default="research")
     e.add_argument("--retrieval", choices=["sparse", "dense", "hybrid"], default=None)
     e.add_argument("--no-graph", action="store_true", help="skip knowledge-graph expansion")
