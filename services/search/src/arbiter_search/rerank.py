@@ -2,9 +2,10 @@
 passage together, then cut to the `top_k` the caller asked for.
 
 `LexicalScorer` is the cheap offline scorer, a weighted blend of features (see
-`FEATURES`); its weights were fitted on part of ObliQA dev (docs/eval.md says which part
-and what it gained). `ModelScorer` asks a model for a listwise order through the
-`search.rerank` task and falls back to the lexical order when the answer is unusable.
+`FEATURES`); its weights were fitted on part of ObliQA dev by scripts/fit_rerank.py
+(docs/research.md says which part and what it gained). `ModelScorer` asks a model for a
+listwise order through the `search.rerank` task and falls back to the lexical order when
+the answer is unusable.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ FEATURES = (
 """
 WEIGHTS: tuple[float, ...] = (1.47, 0.5, 2.0, 4.5, -0.3, 2.0, 0.3, -1.0, -0.05)
 """Fitted by coordinate ascent on MAP@10 + Recall@10 over the first 1,000 ObliQA dev
-questions (BM25 top-50 candidates); docs/eval.md reports the other 1,788 and MP val."""
+questions (BM25 top-50 candidates); docs/research.md reports held-out dev and MP val."""
 HEADING_WORDS = 8
 
 
