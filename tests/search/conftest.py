@@ -15,6 +15,7 @@ import pytest
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_kit.config import ServerConfig
 from arbiter_search import SearchConfig, search_server
+from arbiter_search.config import EmbedderConfig
 
 from tests.support.corpus import CORPUS
 from tests.support.servers import channel_to
@@ -36,6 +37,9 @@ class RunningSearch:
 
 @asynccontextmanager
 async def running_search(data_dir: Path, **settings: Any) -> AsyncIterator[RunningSearch]:
+    """A search server over a Lite file in `data_dir`; BM25 only unless `settings` name an
+    embedder (test_hybrid covers the embedders, the rest is independent of them)."""
+    settings.setdefault("embedder", EmbedderConfig(kind="none"))
     config = SearchConfig(milvus_uri=str(data_dir / "milvus.db"), **settings)
     server_config = ServerConfig(host="127.0.0.1", port=0, metrics_port=None, grace_seconds=1)
     async with search_server(server_config, config) as server, channel_to(server) as channel:

@@ -1,8 +1,9 @@
-"""The Milvus store and collection schema directly: the dense-vector seam, schema checks
-on reopen, tenant isolation and tenant-qualified chunk ids."""
+"""The Milvus store and collection schema directly: the dense field an embedder adds and
+fills, schema checks on reopen, tenant isolation and tenant-qualified chunk ids."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ from arbiter_search import schema
 from arbiter_search.chunker import Chunker
 from arbiter_search.documents import DocumentPreparer, PreparedDocument, SourceDocument, chunk_id
 from arbiter_search.milvus_store import MilvusPassageStore
+from arbiter_search.openai_embedder import OpenAIEmbedder
+
+from tests.support.openai_server import OpenAIServer, embed
 
 
 def prepared(doc: SourceDocument, *, tenant: str) -> PreparedDocument:
@@ -24,21 +28,28 @@ def test_chunk_ids_are_qualified_outside_the_default_tenant() -> None:
     assert chunk_id("acme", "abc", 2, default_tenant="default") == "acme/abc#2"
 
 
-async def test_a_dense_dimension_adds_the_dense_field_and_requires_vectors(tmp_path: Path) -> None:
+async def test_an_embedder_adds_the_dense_field_and_fills_it_at_write(tmp_path: Path) -> None:
     uri = str(tmp_path / "milvus.db")
-    store = await MilvusPassageStore.open(uri, collection="with_dense", dense_dim=8)
-    try:
-        described = store._client.describe_collection("with_dense")
-        fields = {f["name"]: f for f in described["fields"]}
-        assert set(fields) == schema.expected_fields(dense_dim=8)
-        assert fields[schema.DENSE]["params"]["dim"] == 8
-        chunk = prepared(SourceDocument("d", "t", "text"), tenant="default").chunks[0]
-        with pytest.raises(ValueError, match="8-d dense vector"):
+    with OpenAIServer() as endpoint:
+        embedder = OpenAIEmbedder(base_url=endpoint.base_url, model="test-embedder", dim=64)
+        store = await MilvusPassageStore.open(uri, collection="with_dense", embedder=embedder)
+        try:
+            described = store._client.describe_collection("with_dense")
+            fields = {f["name"]: f for f in described["fields"]}
+            assert set(fields) == schema.expected_fields(dense_dim=64)
+            assert fields[schema.DENSE]["params"]["dim"] == 64
+            assert described["properties"][schema.EMBEDDER_PROPERTY] == "openai:test-embedder"
+            chunk = prepared(SourceDocument("d", "t", "herons nest"), tenant="default").chunks[0]
             await store.write(upserts=[chunk], deletes=[])
-    finally:
-        await store.close()
+            [row] = store._client.query("with_dense", filter='id == "d#0"', output_fields=["dense"])
+            assert list(row["dense"]) == pytest.approx(embed(chunk.text), abs=1e-6)
+            with pytest.raises(ValueError, match="64-d dense vector"):
+                await store.write(upserts=[replace(chunk, dense=(0.5,) * 8)], deletes=[])
+        finally:
+            await store.close()
+            await embedder.close()
 
-    with pytest.raises(FailedPrecondition, match="another schema"):
+    with pytest.raises(FailedPrecondition, match="filled by embedder 'openai:test-embedder'"):
         await MilvusPassageStore.open(uri, collection="with_dense")
 
 

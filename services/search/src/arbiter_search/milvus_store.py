@@ -1,24 +1,31 @@
 """`VectorStore` on Milvus: a Milvus server (`http://...`) or Milvus Lite (a local file),
-same code. pymilvus is synchronous, so every call runs in a worker thread."""
+same code. pymilvus is synchronous, so every call runs in a worker thread.
+
+With an embedder the collection has a dense field, filled at write time, and searches
+run BM25, dense, or both fused by Milvus's `hybrid_search` (RRF or weighted scores).
+The collection records its embedder's name, and refuses to be opened with another."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import DeadlineExceeded, FailedPrecondition, Unavailable
-from pymilvus import MilvusClient, MilvusException
+from pymilvus import AnnSearchRequest, MilvusClient, MilvusException, RRFRanker, WeightedRanker
 
 from arbiter_search import schema
+from arbiter_search.bm25_query import bm25_query
+from arbiter_search.config import HybridConfig
 from arbiter_search.context import passage_text
+from arbiter_search.embedding import NONE, Embedder
 from arbiter_search.filters import Condition, FilterCompiler
-from arbiter_search.store import Chunk, Hit
+from arbiter_search.store import Chunk, Hit, RetrievalMode
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +43,9 @@ WRITE_TIMEOUT_SECONDS = 120.0
 hanging it (pymilvus retries UNAVAILABLE with backoff until its timeout)."""
 WRITE_BATCH_BYTES = 8 * 1024 * 1024
 """Rows per upsert call are capped by size, well under Milvus's 64 MiB message limit."""
+FUSION_DEPTH = 50
+"""Sources each leg of a hybrid search hands to the fusion (at least the limit asked)."""
+_CHUNK_FIELDS = tuple(f.name for f in fields(Chunk) if f.name != "dense")
 
 
 class MilvusPassageStore:
@@ -46,12 +56,15 @@ class MilvusPassageStore:
         client: MilvusClient,
         *,
         collection: str,
-        dense_dim: int | None = None,
+        embedder: Embedder | None = None,
+        hybrid: HybridConfig | None = None,
         compiler: FilterCompiler | None = None,
     ) -> None:
         self._client = client
         self._collection = collection
-        self._dense_dim = dense_dim
+        self._embedder = embedder
+        self._dense_dim = embedder.dim if embedder else None
+        self._hybrid = hybrid or HybridConfig()
         self._compiler = compiler or FilterCompiler()
         self._write_lock = asyncio.Lock()
 
@@ -62,11 +75,13 @@ class MilvusPassageStore:
         *,
         collection: str,
         token: str = "",
-        dense_dim: int | None = None,
+        embedder: Embedder | None = None,
+        hybrid: HybridConfig | None = None,
     ) -> MilvusPassageStore:
         """Connect (creating a Lite file's folder), then create or check and load the
         collection. Raises Unavailable when Milvus cannot be reached or the Lite file is
-        held by another process, FailedPrecondition when the collection has another shape."""
+        held by another process, FailedPrecondition when the collection has another shape
+        or was filled by another embedder. The store does not close `embedder`."""
 
         def connect() -> MilvusClient:
             if "://" not in uri:
@@ -79,7 +94,7 @@ class MilvusPassageStore:
             log.error("cannot open Milvus", extra={"uri": uri, "error": str(exc)})
             hint = "" if "://" in uri else LITE_HINT
             raise Unavailable(f"cannot open Milvus at {uri}: {exc}{hint}") from exc
-        store = cls(client, collection=collection, dense_dim=dense_dim)
+        store = cls(client, collection=collection, embedder=embedder, hybrid=hybrid)
         try:
             await store._call(store._prepare_collection)
         except BaseException:
@@ -94,14 +109,20 @@ class MilvusPassageStore:
                 name,
                 schema=schema.collection_schema(c, dense_dim=self._dense_dim),
                 index_params=schema.index_params(c, dense_dim=self._dense_dim),
-                properties={schema.SCHEMA_PROPERTY: schema.SCHEMA_VERSION},
+                properties={
+                    schema.SCHEMA_PROPERTY: schema.SCHEMA_VERSION,
+                    schema.EMBEDDER_PROPERTY: self.embedder_name or NONE,
+                    schema.DIM_PROPERTY: str(self._dense_dim or 0),
+                },
             )
             log.info("created collection", extra={"collection": name})
         else:
             described = c.describe_collection(name)
+            properties = described.get("properties") or {}
+            self._check_embedder(properties)
             fields = {f["name"] for f in described["fields"]}
             wanted = schema.expected_fields(dense_dim=self._dense_dim)
-            version = (described.get("properties") or {}).get(schema.SCHEMA_PROPERTY)
+            version = properties.get(schema.SCHEMA_PROPERTY)
             if version != schema.SCHEMA_VERSION or fields != wanted:
                 raise FailedPrecondition(
                     f"collection {name!r} was built for another schema "
@@ -110,6 +131,30 @@ class MilvusPassageStore:
                 )
         # A reopened Lite collection starts released; loading a loaded one is a no-op.
         c.load_collection(name)
+
+    def _check_embedder(self, properties: Mapping[str, str]) -> None:
+        """Vectors of two embedders are not comparable: refuse a collection another one
+        filled (one made before embedders were recorded has no dense field: `none`)."""
+        recorded = properties.get(schema.EMBEDDER_PROPERTY, NONE)
+        recorded_dim = int(properties.get(schema.DIM_PROPERTY) or 0)
+        mine = self.embedder_name or NONE
+        if (recorded, recorded_dim) == (mine, self._dense_dim or 0):
+            return
+
+        def described(name: str, dim: int) -> str:
+            return "no embedder (BM25 only)" if name == NONE else f"embedder {name!r} ({dim}-d)"
+
+        raise FailedPrecondition(
+            f"collection {self._collection!r} was filled by "
+            f"{described(recorded, recorded_dim)}, but this service is configured with "
+            f"{described(mine, self._dense_dim or 0)}; vectors of two embedders cannot be "
+            f"mixed. Set SEARCH_EMBEDDER={recorded} to use it as it is, or choose another "
+            f"SEARCH_COLLECTION (or drop this one) and re-ingest"
+        )
+
+    @property
+    def embedder_name(self) -> str | None:
+        return self._embedder.name if self._embedder else None
 
     async def close(self) -> None:
         await asyncio.to_thread(self._client.close)
@@ -153,8 +198,14 @@ class MilvusPassageStore:
     async def write(self, *, upserts: Sequence[Chunk], deletes: Sequence[str]) -> None:
         if not upserts and not deletes:
             return
+        rows = [self._row(c) for c in upserts]
+        if self._embedder is not None:
+            unembedded = [row for row in rows if schema.DENSE not in row]
+            vectors = await self._embedder.embed_documents([r[schema.TEXT] for r in unembedded])
+            for row, vector in zip(unembedded, vectors, strict=True):
+                row[schema.DENSE] = vector
         async with self._write_lock:
-            for batch in _batches([self._row(c) for c in upserts]):
+            for batch in _batches(rows):
                 await self._call(
                     self._client.upsert, self._collection, batch, timeout=WRITE_TIMEOUT_SECONDS
                 )
@@ -169,12 +220,13 @@ class MilvusPassageStore:
             await self._call(self._client.flush, self._collection, timeout=WRITE_TIMEOUT_SECONDS)
 
     def _row(self, chunk: Chunk) -> dict[str, Any]:
-        row = asdict(chunk)
-        dense = row.pop("dense")
-        if self._dense_dim:
-            if dense is None or len(dense) != self._dense_dim:
+        """The chunk's columns, with its vector if it brings one (else the write embeds
+        it); a store without a dense field ignores vectors."""
+        row = {name: getattr(chunk, name) for name in _CHUNK_FIELDS}
+        if self._dense_dim and chunk.dense is not None:
+            if len(chunk.dense) != self._dense_dim:
                 raise ValueError(f"chunk {chunk.id} needs a {self._dense_dim}-d dense vector")
-            row[schema.DENSE] = list(dense)
+            row[schema.DENSE] = list(chunk.dense)
         return row
 
     async def search(
@@ -184,22 +236,73 @@ class MilvusPassageStore:
         text: str,
         conditions: Sequence[Condition],
         limit: int,
+        mode: RetrievalMode = RetrievalMode.SPARSE,
         deadline: Deadline | None = None,
     ) -> list[Hit]:
         where = self._compiler.compile(conditions, tenant=tenant)
-        results = await self._call(
-            self._client.search,
-            self._collection,
-            data=[text],
-            anns_field=schema.SPARSE,
-            filter=where,
-            limit=limit,
-            output_fields=list(schema.OUTPUT_FIELDS),
-            group_by_field=schema.SOURCE_ID.name,
-            group_size=1,
-            timeout=_timeout(deadline),
-        )
-        return [_hit(found) for found in results[0]] if results else []
+        keywords = bm25_query(text) if self._hybrid.prune_query else text
+        grouped = {"group_by_field": schema.SOURCE_ID.name, "group_size": 1}
+        if mode is RetrievalMode.SPARSE:
+            results = await self._call(
+                self._client.search,
+                self._collection,
+                data=[keywords],
+                anns_field=schema.SPARSE,
+                filter=where,
+                limit=limit,
+                output_fields=list(schema.OUTPUT_FIELDS),
+                timeout=_timeout(deadline),
+                **grouped,
+            )
+            # A Milvus server reports BM25 scores as positive distances; Lite negates them.
+            return [_hit(found, abs(found["distance"])) for found in results[0]]
+        vector = await self._require_embedder(mode).embed_query(text, deadline=deadline)
+        if mode is RetrievalMode.DENSE:
+            results = await self._call(
+                self._client.search,
+                self._collection,
+                data=[vector],
+                anns_field=schema.DENSE,
+                filter=where,
+                limit=limit,
+                output_fields=list(schema.OUTPUT_FIELDS),
+                search_params={"metric_type": "COSINE"},
+                timeout=_timeout(deadline),
+                **grouped,
+            )
+        else:
+            depth = max(limit, FUSION_DEPTH)
+            legs = [
+                AnnSearchRequest([keywords], schema.SPARSE, {}, depth, filter=where),
+                AnnSearchRequest(
+                    [vector], schema.DENSE, {"metric_type": "COSINE"}, depth, filter=where
+                ),
+            ]
+            results = await self._call(
+                self._client.hybrid_search,
+                self._collection,
+                legs,
+                self._ranker(),
+                limit=limit,
+                output_fields=list(schema.OUTPUT_FIELDS),
+                timeout=_timeout(deadline),
+                **grouped,
+            )
+        return [_hit(found, found["distance"]) for found in results[0]]
+
+    def _require_embedder(self, mode: RetrievalMode) -> Embedder:
+        if self._embedder is None:
+            raise FailedPrecondition(
+                f"{mode.value} retrieval needs an embedder, and this search service has none "
+                f"(SEARCH_EMBEDDER=none): ask for sparse retrieval"
+            )
+        return self._embedder
+
+    def _ranker(self) -> RRFRanker | WeightedRanker:
+        if self._hybrid.fusion == "weighted":
+            dense = self._hybrid.dense_weight
+            return WeightedRanker(1.0 - dense, dense)
+        return RRFRanker(self._hybrid.rrf_k)
 
     async def count(self, *, tenant: str, deadline: Deadline | None = None) -> int:
         where = self._compiler.compile([], tenant=tenant)
@@ -261,7 +364,9 @@ def _timeout(deadline: Deadline | None) -> float | None:
     return None if deadline is None else deadline.timeout()
 
 
-def _hit(found: Mapping[str, Any]) -> Hit:
+def _hit(found: Mapping[str, Any], score: float | None = None) -> Hit:
+    """A Hit from one search result; `score` (higher is better) defaults to the
+    magnitude of its distance."""
     entity = found["entity"]
     return Hit(
         id=str(found["id"]),
@@ -273,8 +378,7 @@ def _hit(found: Mapping[str, Any]) -> Hit:
         title=entity[schema.TITLE.name],
         doc_type=entity[schema.DOC_TYPE.name],
         text=passage_text(entity[schema.TEXT]),
-        # A Milvus server reports BM25 scores as positive distances; Lite negates them.
-        score=abs(float(found["distance"])),
+        score=abs(float(found["distance"])) if score is None else float(score),
     )
 
 

@@ -15,6 +15,9 @@ SCHEMA_VERSION = "passages-v1"
 """Stored as a collection property; a mismatch means the collection must be rebuilt."""
 SCHEMA_PROPERTY = "arbiter.schema"
 """The property's key (Milvus Lite does not keep schema descriptions, but keeps these)."""
+EMBEDDER_PROPERTY = "arbiter.embedder"
+"""Property naming the embedder whose vectors fill the dense field (`none`: no field)."""
+DIM_PROPERTY = "arbiter.embedder_dim"
 
 # The text field keeps Milvus's default analyzer (standard tokenizer, lower-cased).
 # Milvus Lite 3.2 accepts stop-word and stemmer filters but silently ignores them, so

@@ -3,6 +3,7 @@ the shared kit's server. Used by `python -m arbiter_search` and by the tests ali
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -12,6 +13,7 @@ from arbiter_kit.server import Service, ServiceServer, built_server
 from arbiter_llm import LLM, LLMConfig, open_llm
 
 from arbiter_search.config import SearchConfig
+from arbiter_search.embedding import open_embedder
 from arbiter_search.graph import open_graph_store
 from arbiter_search.milvus_store import MilvusPassageStore
 from arbiter_search.research_config import ResearchConfig
@@ -38,10 +40,21 @@ async def search_services(
 async def _search_services(
     config: SearchConfig, *, llm: LLM, research: ResearchConfig | None
 ) -> AsyncIterator[list[Service]]:
-    """The search service over its opened stores, which close when the block ends."""
-    store = await MilvusPassageStore.open(
-        config.milvus_uri, collection=config.collection, token=config.milvus_token
-    )
+    """The search service over its embedder and opened stores, which close when the
+    block ends."""
+    embedder = await asyncio.to_thread(open_embedder, config.embedder)
+    try:
+        store = await MilvusPassageStore.open(
+            config.milvus_uri,
+            collection=config.collection,
+            token=config.milvus_token,
+            embedder=embedder,
+            hybrid=config.hybrid,
+        )
+    except BaseException:
+        if embedder is not None:
+            await embedder.close()
+        raise
     try:
         graph = await open_graph_store(config.graph)
         try:
@@ -58,6 +71,8 @@ async def _search_services(
                 await graph.close()
     finally:
         await store.close()
+        if embedder is not None:
+            await embedder.close()
 
 
 def search_server(

@@ -21,14 +21,20 @@ from arbiter_search.graph import GraphExpander, GraphIndexer, GraphStore
 from arbiter_search.ingest import Ingestor, IngestTally, rejections_metadata
 from arbiter_search.research import Findings, ResearchLoop, rounds_allowed
 from arbiter_search.research_config import ResearchConfig
-from arbiter_search.retrieval import RetrievalQuery, Retriever, parse_query
-from arbiter_search.store import Hit, VectorStore
+from arbiter_search.retrieval import RetrievalOptions, RetrievalQuery, Retriever, parse_query
+from arbiter_search.store import Hit, RetrievalMode, VectorStore
 
 SERVICE_NAME: str = search_pb2.DESCRIPTOR.services_by_name["SearchService"].full_name
 DEFAULT_BUDGET_SECONDS = 30.0
 """Time a read may take when the caller set no deadline."""
-EMBEDDER = "none"
-"""What GetCorpusInfo reports until an Embedder exists: retrieval is BM25 only."""
+NO_EMBEDDER = "none"
+"""What GetCorpusInfo reports for a store without an embedder (retrieval is BM25 only)."""
+_MODES = {
+    search_pb2.RETRIEVAL_MODE_UNSPECIFIED: None,
+    search_pb2.RETRIEVAL_MODE_SPARSE: RetrievalMode.SPARSE,
+    search_pb2.RETRIEVAL_MODE_DENSE: RetrievalMode.DENSE,
+    search_pb2.RETRIEVAL_MODE_HYBRID: RetrievalMode.HYBRID,
+}
 
 
 class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[misc]
@@ -150,6 +156,7 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
             filters=request.filters,
             top_k=request.top_k,
             compiler=self._compiler,
+            options=_options(request.options),
         )
 
     async def GetCorpusInfo(
@@ -159,8 +166,18 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
         return search_pb2.GetCorpusInfoResponse(
             chunks=await self._store.count(tenant=self._tenant, deadline=deadline),
             filterable_fields=self._compiler.fields,
-            embedder=EMBEDDER,
+            embedder=self._store.embedder_name or NO_EMBEDDER,
         )
+
+
+def _options(options: search_pb2.RetrievalOptions) -> RetrievalOptions:
+    if options.mode not in _MODES:
+        raise InvalidArgument("options.mode", f"unknown retrieval mode {options.mode}")
+    return RetrievalOptions(
+        mode=_MODES[options.mode],
+        disable_graph=options.disable_graph,
+        disable_rerank=options.disable_rerank,
+    )
 
 
 def _passage(hit: Hit) -> common_pb2.Passage:

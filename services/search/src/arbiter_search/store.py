@@ -5,11 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Protocol
 
 from arbiter_kit.deadline import Deadline
 
 from arbiter_search.filters import Condition
+
+
+class RetrievalMode(Enum):
+    """Which retrievers feed a search's candidates."""
+
+    SPARSE = "sparse"
+    """BM25 over the built-in sparse field only."""
+    DENSE = "dense"
+    """The embedder's vectors only."""
+    HYBRID = "hybrid"
+    """Both, fused by rank (RRF) or by weighted scores."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +43,7 @@ class Chunk:
     """Hash of the whole source document as ingested; the same on all its chunks."""
     text: str
     dense: tuple[float, ...] | None = None
-    """Embedding of `text`, present when the store has a dense field."""
+    """Embedding of `text`; the store embeds chunks that come without one."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +63,13 @@ class Hit:
 
 
 class VectorStore(Protocol):
-    """Chunks of source documents, searchable by BM25 (and later dense vectors)."""
+    """Chunks of source documents, searchable by BM25 and, when the store has an
+    embedder, by dense vectors and by both fused."""
+
+    @property
+    def embedder_name(self) -> str | None:
+        """The embedder that fills the dense field, or None when there is none."""
+        ...
 
     async def stored_hashes(
         self, *, tenant: str, source_ids: Sequence[str]
@@ -70,10 +88,12 @@ class VectorStore(Protocol):
         text: str,
         conditions: Sequence[Condition],
         limit: int,
+        mode: RetrievalMode = RetrievalMode.SPARSE,
         deadline: Deadline | None = None,
     ) -> list[Hit]:
-        """The best chunk of each of the `limit` best-matching sources, best first; each
-        call to the store ends by `deadline`."""
+        """The best chunk of each of the `limit` best-matching sources, best first, found
+        by `mode` with `conditions` applied to every retriever; each call the store makes
+        ends by `deadline`. FailedPrecondition when `mode` needs an embedder it lacks."""
         ...
 
     async def count(self, *, tenant: str, deadline: Deadline | None = None) -> int:
