@@ -76,6 +76,10 @@ async def test_a_models_valid_choice_is_used(model: OpenAIServer) -> None:
     [
         {"filters": [{"field": "text", "any_of": ["x"], "hard": True}], "reason": "bogus field"},
         {"filters": [], "reason": "drops the caller's document filter"},
+        {
+            "filters": [{"field": "document_id", "any_of": ["7"], "hard": False}],
+            "reason": "softens the caller's document filter",
+        },
         {"filters": "rulebook", "reason": "not the schema"},
     ],
 )

@@ -138,7 +138,8 @@ class FieldSelector:
         return condition
 
     def _check(self, output: JSON, data: TaskInput) -> list[str]:
-        """A model's filters must name filterable fields, and may drop no hard hint."""
+        """A model's filters must name filterable fields, and must keep every hint on a
+        precise field as a hard filter."""
         problems = []
         for i, chosen in enumerate(output["filters"]):
             spec = _spec(chosen)
@@ -146,12 +147,12 @@ class FieldSelector:
                 self._compiler.validate([spec], path=f"filters[{i}]")
             except InvalidArgument as exc:
                 problems.append(exc.message)
-        kept = {(f["field"], v) for f in output["filters"] for v in f["any_of"]}
+        hard = {(f["field"], v) for f in output["filters"] if f["hard"] for v in f["any_of"]}
         for hint in json.loads(data.values["hints"]):
             if hint["field"] not in SOFT_FIELDS and any(
-                (hint["field"], v) not in kept for v in hint["any_of"]
+                (hint["field"], v) not in hard for v in hint["any_of"]
             ):
-                problems.append(f"the caller's {hint['field']} filter was dropped")
+                problems.append(f"the caller's {hint['field']} filter was dropped or softened")
         return problems
 
 

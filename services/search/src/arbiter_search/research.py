@@ -131,7 +131,7 @@ class ResearchLoop:
         self._reranker = build_reranker(config.reranker, llm)
         self._validator = Validator(llm)
         self._strategy = StrategyDecider(llm)
-        self._candidates = (config or ResearchConfig()).candidates
+        self._candidates = config.candidates
         self._graph = graph
 
     async def run(
@@ -156,14 +156,16 @@ class ResearchLoop:
         rounds: list[Round] = []
         best: list[Hit] = []
         text, tried = query.text, [query.text]
+        rewritten = False
         for number in range(1, max_rounds + 1):
 
             def at(within: float, n: int = number) -> float:
                 return _progress(n, max_rounds, within)
 
-            # Later rounds add only their best few: a rewritten query's long tail shares the
+            # A rewrite adds only its best few: a rewritten query's long tail shares the
             # question's words and crowds out the first round's answers (measured on dev).
-            limit = size if number == 1 else query.top_k
+            # A widened round searches afresh, with the full candidate pool.
+            limit = query.top_k if rewritten else size
             retrieval = replace(query, text=text, conditions=selection.filters, top_k=limit)
             found = await self._retriever.retrieve(retrieval, tenant=tenant, deadline=deadline)
             yield Stage("retrieve", _retrieved(number, retrieval, found), at(0.3))
@@ -229,6 +231,7 @@ class ResearchLoop:
             decision = f"{move.action}: {lacking}; {move.reason}"
             rounds.append(Round(number, text, selection.filters, len(found), decision))
             text, selection = move.query, move.selection
+            rewritten = move.action == "rewrite"
             tried.append(text)
             yield Stage(
                 move.action,
