@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import shlex
@@ -55,10 +56,21 @@ CONFIGS = (
     Config("+ rerank", ("--retrieval", "hybrid", "--rounds", "1"), "rerank"),
     Config("+ adaptive loop", ("--retrieval", "hybrid", "--rounds", "{rounds}"), "loop"),
 )
-DATASETS = (
-    ("ObliQA dev", "queries_dev.jsonl", "qrels_dev.tsv"),
-    ("ObliQA-MP val", "queries_mp_val.jsonl", "qrels_mp_val.tsv"),
-)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A query set with its qrels, and how many of its first queries to leave out."""
+
+    title: str
+    queries: Path
+    qrels: Path
+    skip: int = 0
+
+    def count(self) -> int:
+        return sum(1 for line in self.queries.open(encoding="utf-8") if line.strip())
+
+
 LATENCY = (
     Config("Retrieve, BM25 only", ("--mode", "retrieve", "--retrieval", "sparse", *BARE), ""),
     Config("Research, 1 round, every stage the service has", ("--rounds", "1"), ""),
@@ -159,12 +171,13 @@ def run_eval(argv: list[str], target: str, *, attempts: int = 2) -> dict[str, ob
 
 
 def command(
-    config: Config, queries: Path, qrels: Path, *, limit: int, concurrency: int, rounds: int
+    config: Config, data: Dataset, *, limit: int, concurrency: int, rounds: int
 ) -> list[str]:
     flags = [f.replace("{rounds}", str(rounds)) for f in config.flags]
+    window = ["--skip", str(data.skip)] if data.skip else []
     return [
-        ARBITER, "eval", "--queries", str(queries), "--qrels", str(qrels), "--json",
-        "--limit", str(limit), "--concurrency", str(concurrency), *flags,
+        ARBITER, "eval", "--queries", str(data.queries), "--qrels", str(data.qrels), "--json",
+        *window, "--limit", str(limit), "--concurrency", str(concurrency), *flags,
     ]  # fmt: skip
 
 
@@ -235,54 +248,87 @@ def git_state() -> str:
     return f"commit {head.stdout.strip() or 'unknown'}{local}"
 
 
+def ablation(
+    data: Dataset, target: str, *, args: argparse.Namespace, embedder: str, trace: str
+) -> tuple[list[str], list[str]]:
+    """The table of one dataset, and the commands that made it."""
+    held_out = data.count() - data.skip
+    used = min(args.limit, held_out) if args.limit else held_out
+    window = f", from query {data.skip + 1} on" if data.skip else ""
+    lines = ["", f"### {data.title} ({used} of {data.count()} queries{window})", "", *HEADER]
+    commands = []
+    previous: dict[str, object] | None = None
+    for config in CONFIGS:
+        argv = command(
+            config, data, limit=args.limit, concurrency=args.concurrency, rounds=args.rounds
+        )
+        commands.append(shown(argv))
+        print(f"eval: {data.title}: {config.name}")
+        summary = run_eval(argv, target)
+        is_built = built(config, summary, embedder, trace)
+        lines.append(row(config, summary, previous, "" if is_built else NOT_BUILT))
+        previous = summary
+    return lines, commands
+
+
+def latency(data: Dataset, target: str, *, queries: int) -> tuple[list[str], list[str]]:
+    """One caller at a time: the latency table, and the commands that made it."""
+    lines = ["", f"### Latency, one stream ({queries} {data.title} queries)", ""]
+    lines += [HEADER[0].replace("configuration", "call"), HEADER[1]]
+    commands = []
+    for config in LATENCY:
+        argv = command(config, data, limit=queries, concurrency=1, rounds=1)
+        commands.append(shown(argv))
+        print(f"eval: latency: {config.name}")
+        lines.append(row(config, run_eval(argv, target), None, ""))
+    return lines, commands
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--limit", type=int, default=int(os.environ.get("EVAL_LIMIT", "250")))
+    p.add_argument("--limit", type=int, default=int(os.environ.get("EVAL_LIMIT", "200")))
     p.add_argument("--concurrency", type=int, default=int(os.environ.get("EVAL_CONCURRENCY", "4")))
     p.add_argument("--rounds", type=int, default=3, help="rounds of the adaptive-loop row")
+    p.add_argument(
+        "--dev-skip",
+        type=int,
+        default=int(os.environ.get("EVAL_DEV_SKIP", "1000")),
+        help="dev questions to leave out: the reranker's weights were fitted on the first 1,000",
+    )
     latency_default = int(os.environ.get("EVAL_LATENCY_QUERIES", "100"))
     p.add_argument("--latency-queries", type=int, default=latency_default)
     p.add_argument("--out", default=str(REPO / "docs" / "eval.md"))
     args = p.parse_args()
-    files = [DATA_DIR / "corpus.jsonl", *(DATA_DIR / f for _, q, r in DATASETS for f in (q, r))]
+    dev = Dataset(
+        "ObliQA dev", DATA_DIR / "queries_dev.jsonl", DATA_DIR / "qrels_dev.tsv", args.dev_skip
+    )
+    mp = Dataset("ObliQA-MP val", DATA_DIR / "queries_mp_val.jsonl", DATA_DIR / "qrels_mp_val.tsv")
+    files = [DATA_DIR / "corpus.jsonl", dev.queries, dev.qrels, mp.queries, mp.qrels]
     missing = [str(f) for f in files if not f.exists()]
     if missing:
         raise SystemExit(f"eval: missing {', '.join(missing)}; set ARBITER_DATA_DIR")
+    if not 0 <= dev.skip < dev.count():
+        raise SystemExit(f"eval: EVAL_DEV_SKIP must be 0..{dev.count() - 1}")
     started, load_start = time.perf_counter(), os.getloadavg()
     STORE.mkdir(parents=True, exist_ok=True)
     search, ingest_note = start_search(DATA_DIR / "corpus.jsonl")
-    commands: list[str] = []
     sections: list[str] = []
+    commands: list[str] = []
     try:
         info = corpus_info(search.target)
-        first = json.loads((DATA_DIR / DATASETS[0][1]).open().readline())["text"]
+        with dev.queries.open(encoding="utf-8") as lines:
+            first = json.loads(next(itertools.islice(lines, dev.skip, None)))["text"]
         trace_lines = research_trace(search.target, first, args.rounds)
         trace = "\n".join(trace_lines).lower()
-        for title, queries_file, qrels_file in DATASETS:
-            queries, qrels = DATA_DIR / queries_file, DATA_DIR / qrels_file
-            total = sum(1 for line in queries.open() if line.strip())
-            used = min(args.limit, total) if args.limit else total
-            sections += ["", f"### {title} ({used} of {total} queries)", "", *HEADER]
-            previous: dict[str, object] | None = None
-            for config in CONFIGS:
-                argv = command(
-                    config, queries, qrels,
-                    limit=args.limit, concurrency=args.concurrency, rounds=args.rounds,
-                )  # fmt: skip
-                commands.append(shown(argv))
-                print(f"eval: {title}: {config.name}")
-                summary = run_eval(argv, search.target)
-                is_built = built(config, summary, info.embedder, trace)
-                sections.append(row(config, summary, previous, "" if is_built else NOT_BUILT))
-                previous = summary
-        sections += ["", f"### Latency, one stream ({args.latency_queries} dev queries)", ""]
-        sections += [HEADER[0].replace("configuration", "call"), HEADER[1]]
-        dev = DATA_DIR / DATASETS[0][1], DATA_DIR / DATASETS[0][2]
-        for config in LATENCY:
-            argv = command(config, *dev, limit=args.latency_queries, concurrency=1, rounds=1)
-            commands.append(shown(argv))
-            print(f"eval: latency: {config.name}")
-            sections.append(row(config, run_eval(argv, search.target), None, ""))
+        for data in (dev, mp):
+            table, ran = ablation(
+                data, search.target, args=args, embedder=info.embedder, trace=trace
+            )
+            sections += table
+            commands += ran
+        table, ran = latency(dev, search.target, queries=args.latency_queries)
+        sections += table
+        commands += ran
     finally:
         suite.stop(search.process)
     minutes = (time.perf_counter() - started) / 60
@@ -298,13 +344,14 @@ def main() -> int:
         f" chunks; embedder `{info.embedder or 'unknown'}`; filterable fields:"
         f" {', '.join(info.filterable_fields) or 'none'}.",
         "",
-        f"Ablation rows: {limit_text} (`EVAL_LIMIT`), {args.concurrency} calls in flight"
-        f" (`EVAL_CONCURRENCY`), so their p50/p99 include queueing; the one-stream table"
+        f"Ablation rows: {limit_text} (`EVAL_LIMIT`) after the {dev.skip} dev questions the"
+        f" reranker was fitted on (`EVAL_DEV_SKIP`), {args.concurrency} calls in flight"
+        " (`EVAL_CONCURRENCY`), so their p50/p99 include queueing; the one-stream table"
         " below is the latency of a single caller.",
         *sections,
         "",
-        f"Trace of one Research call (first dev question, up to {args.rounds} rounds, every"
-        " stage on):",
+        f"Trace of one Research call (dev question {dev.skip + 1}, up to {args.rounds} rounds,"
+        " every stage on):",
         "",
         "```",
         *trace_lines,
