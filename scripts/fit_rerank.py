@@ -17,6 +17,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
@@ -31,6 +32,7 @@ from arbiter_search.terms import question_terms
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("ARBITER_DATA_DIR", REPO.parent / "shared" / "data" / "obliqa"))
 CANDIDATES = 50
+IN_FLIGHT = 4
 Rows = dict[str, tuple[list[str], list[tuple[float, ...]]]]
 
 
@@ -46,20 +48,27 @@ def read(split: str, limit: int) -> tuple[list[tuple[str, str]], dict[str, set[s
 
 
 def candidates(stub: search_pb2_grpc.SearchServiceStub, questions: list[tuple[str, str]]) -> Rows:
-    rows: Rows = {}
-    for n, (qid, text) in enumerate(questions):
+    """Each question's candidates and their features, asked IN_FLIGHT at a time."""
+
+    def one(question: tuple[str, str]) -> tuple[list[str], list[tuple[float, ...]]]:
+        text = question[1]
         reply = stub.Retrieve(search_pb2.RetrieveRequest(query=text, top_k=CANDIDATES), timeout=60)
         hits = [
             Hit(p.id, p.source_id, 0, p.document_id, p.rulebook, p.passage_ref, p.title, "",
-                p.text, p.score)
+                p.text, p.score, p.similarity)
             for p in reply.passages
         ]  # fmt: skip
         chosen = OfflineFieldRules()(TaskInput(values={"question": text, "hints": "[]"}))
         preferences = [Condition(f["field"], tuple(f["any_of"])) for f in chosen["filters"]]
         matrix = features(question_terms(text), hits, preferences=preferences) if hits else []
-        rows[qid] = ([h.source_id for h in hits], matrix)
-        if n % 250 == 0:
-            print(f"  {n} of {len(questions)}", file=sys.stderr)
+        return [h.source_id for h in hits], matrix
+
+    rows: Rows = {}
+    with ThreadPoolExecutor(IN_FLIGHT) as pool:
+        for n, ((qid, _), row) in enumerate(zip(questions, pool.map(one, questions), strict=True)):
+            rows[qid] = row
+            if n % 250 == 0:
+                print(f"  {n} of {len(questions)}", file=sys.stderr)
     return rows
 
 
@@ -105,12 +114,24 @@ def main() -> int:
     p.add_argument("--search", default=os.environ.get("ARBITER_SEARCH", "127.0.0.1:50053"))
     p.add_argument("--tune", type=int, default=1000, help="dev questions to fit on (the first N)")
     p.add_argument("--limit", type=int, default=0, help="questions per set (0: all)")
+    p.add_argument(
+        "--rows",
+        type=Path,
+        help="keep the candidates' features in this file, and reuse them when it exists "
+        "(refit without asking the service again)",
+    )
     args = p.parse_args()
     dev, dev_relevant = read("dev", args.limit)
     mp, mp_relevant = read("mp_val", args.limit)
-    with grpc.insecure_channel(args.search) as channel:
-        stub = search_pb2_grpc.SearchServiceStub(channel)
-        dev_rows, mp_rows = candidates(stub, dev), candidates(stub, mp)
+    if args.rows and args.rows.exists():
+        saved = json.loads(args.rows.read_text())
+        dev_rows, mp_rows = saved["dev"], saved["mp"]
+    else:
+        with grpc.insecure_channel(args.search) as channel:
+            stub = search_pb2_grpc.SearchServiceStub(channel)
+            dev_rows, mp_rows = candidates(stub, dev), candidates(stub, mp)
+        if args.rows:
+            args.rows.write_text(json.dumps({"dev": dev_rows, "mp": mp_rows}))
     tune = {q: dev_rows[q] for q, _ in dev[: args.tune]}
     held = {q: dev_rows[q] for q, _ in dev[args.tune :]}
 

@@ -94,6 +94,23 @@ async def test_hybrid_finds_the_paraphrase_that_bm25_misses(
     assert "fx-cobs-2" in ids(await retrieve(hybrid_search, PARAPHRASE))
 
 
+async def test_dense_legs_report_each_passages_cosine_to_the_question(
+    hybrid_search: RunningSearch,
+) -> None:
+    embedder = LocalEmbedder.load()
+    question = embedder.embed([PARAPHRASE])[0]
+    for mode in (DENSE, HYBRID):
+        passages = await retrieve(hybrid_search, PARAPHRASE, mode, top_k=5)
+        for passage in passages:
+            expected = float(embedder.embed([passage.text])[0] @ question)
+            assert passage.similarity == pytest.approx(expected, abs=0.02), passage.source_id
+    dense = await retrieve(hybrid_search, PARAPHRASE, DENSE, top_k=5)
+    assert [p.similarity for p in dense] == sorted((p.similarity for p in dense), reverse=True)
+    # BM25 alone never embeds the question: no similarity to report.
+    sparse = await retrieve(hybrid_search, "segregated client account reconciled", SPARSE)
+    assert sparse and all(p.similarity == 0 for p in sparse)
+
+
 @pytest.mark.parametrize("mode", [DENSE, HYBRID])
 async def test_filters_restrict_both_legs(
     hybrid_search: RunningSearch, mode: search_pb2.RetrievalMode.ValueType

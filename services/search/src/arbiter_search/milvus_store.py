@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
+import numpy as np
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import DeadlineExceeded, FailedPrecondition, Unavailable
 from pymilvus import AnnSearchRequest, MilvusClient, MilvusException, RRFRanker, WeightedRanker
@@ -257,6 +258,9 @@ class MilvusPassageStore:
             # A Milvus server reports BM25 scores as positive distances; Lite negates them.
             return [_hit(found, abs(found["distance"])) for found in results[0]]
         vector = await self._require_embedder(mode).embed_query(text, deadline=deadline)
+        # The passages' vectors come back too: their cosine to the question is a signal
+        # the reranker weighs (fused scores keep only ranks).
+        with_vectors = [*schema.OUTPUT_FIELDS, schema.DENSE]
         if mode is RetrievalMode.DENSE:
             results = await self._call(
                 self._client.search,
@@ -265,7 +269,7 @@ class MilvusPassageStore:
                 anns_field=schema.DENSE,
                 filter=where,
                 limit=limit,
-                output_fields=list(schema.OUTPUT_FIELDS),
+                output_fields=with_vectors,
                 search_params={"metric_type": "COSINE"},
                 timeout=_timeout(deadline),
                 **grouped,
@@ -284,11 +288,16 @@ class MilvusPassageStore:
                 legs,
                 self._ranker(),
                 limit=limit,
-                output_fields=list(schema.OUTPUT_FIELDS),
+                output_fields=with_vectors,
                 timeout=_timeout(deadline),
                 **grouped,
             )
-        return [_hit(found, found["distance"]) for found in results[0]]
+        hits = results[0]
+        similarity = _cosines(vector, [found["entity"][schema.DENSE] for found in hits])
+        return [
+            replace(_hit(found, found["distance"]), similarity=float(cosine))
+            for found, cosine in zip(hits, similarity, strict=True)
+        ]
 
     def _require_embedder(self, mode: RetrievalMode) -> Embedder:
         if self._embedder is None:
@@ -362,6 +371,17 @@ class MilvusPassageStore:
 def _timeout(deadline: Deadline | None) -> float | None:
     """Seconds left for one Milvus call; DeadlineExceeded before starting one too late."""
     return None if deadline is None else deadline.timeout()
+
+
+def _cosines(query: Sequence[float], passages: Sequence[Sequence[float]]) -> list[float]:
+    """The cosine of `query` and each of `passages` (0 for a zero vector)."""
+    if not passages:
+        return []
+    q = np.asarray(query, dtype=np.float32)
+    m = np.asarray(passages, dtype=np.float32)
+    norms = np.linalg.norm(m, axis=1) * np.linalg.norm(q)
+    cosines = (m @ q) / np.where(norms == 0, 1.0, norms)
+    return [float(c) for c in cosines]
 
 
 def _hit(found: Mapping[str, Any], score: float | None = None) -> Hit:

@@ -34,6 +34,7 @@ FEATURES = (
     "preferred",
     "heading",
     "length",
+    "similarity",
 )
 """What the lexical scorer looks at, in the order of `WEIGHTS`:
 
@@ -49,9 +50,11 @@ FEATURES = (
   rulebook, a cited reference); on ObliQA dev any weight from 0 to 0.5 moves Recall@10
   by under 0.001, so it is set to count visibly for callers whose hints mean it;
 - heading: the passage is a bare heading (under 8 words), which answers nothing;
-- length: log of the passage's length, a mild prior for substantive text.
+- length: log of the passage's length, a mild prior for substantive text;
+- similarity: the cosine of question and passage under the embedder (0 without a dense
+  leg), which a fused retrieval score reduces to a rank.
 """
-WEIGHTS: tuple[float, ...] = (1.47, 0.5, 2.0, 4.5, -0.3, 2.0, 0.3, -1.0, -0.05)
+WEIGHTS: tuple[float, ...] = (1.47, 0.5, 2.0, 4.5, -0.3, 2.0, 0.3, -1.0, -0.05, 0.0)
 """Fitted by coordinate ascent on MAP@10 + Recall@10 over the first 1,000 ObliQA dev
 questions (BM25 top-50 candidates); docs/research.md reports held-out dev and MP val."""
 HEADING_WORDS = 8
@@ -116,6 +119,7 @@ def features(
                 float(any(_meets(hit, c) for c in preferences)),
                 float(passage.length < HEADING_WORDS),
                 math.log1p(passage.length) / 6.0,
+                hit.similarity,
             )
         )
     return out

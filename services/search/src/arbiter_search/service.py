@@ -190,6 +190,7 @@ def _passage(hit: Hit) -> common_pb2.Passage:
         title=hit.title,
         text=hit.text,
         score=hit.score,
+        similarity=hit.similarity,
     )
 
 

@@ -60,6 +60,9 @@ class Hit:
     doc_type: str
     text: str
     score: float
+    similarity: float = 0.0
+    """Cosine of the question and the passage under the embedder, when the search had a
+    dense leg (else 0)."""
 
 
 class VectorStore(Protocol):
