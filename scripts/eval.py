@@ -29,7 +29,6 @@ ARBITER = str(Path(sys.executable).with_name("arbiter"))
 STORE = REPO / ".data" / "eval"
 SEARCH_SRC = REPO / "services" / "search" / "src"
 RESULTS = ("<!-- results: written by scripts/eval.py -->", "<!-- /results -->")
-EMBEDDER = ("<!-- embedder -->", "<!-- /embedder -->")
 NOT_BUILT = "(stage not built yet)"
 
 
@@ -234,8 +233,6 @@ def write_doc(path: Path, results: list[str]) -> None:
         text = head + block + rest.partition(RESULTS[1])[2]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
-    if EMBEDDER[0] not in text:
-        text = text.rstrip("\n") + f"\n\n{EMBEDDER[0]}\n{EMBEDDER[1]}\n"
     path.write_text(text)
 
 
