@@ -56,7 +56,9 @@ FEATURES = (
 """
 WEIGHTS: tuple[float, ...] = (1.47, 0.5, 2.0, 4.5, -0.3, 2.0, 0.3, -1.0, -0.05, 0.0)
 """Fitted by coordinate ascent on MAP@10 + Recall@10 over the first 1,000 ObliQA dev
-questions (BM25 top-50 candidates); docs/research.md reports held-out dev and MP val."""
+questions (BM25 top-50 candidates); docs/research.md reports held-out dev and MP val.
+Refitting on hybrid candidates, similarity included, won nothing on held-out questions,
+so similarity keeps weight 0 (docs/research.md)."""
 HEADING_WORDS = 8
 
 
