@@ -1,5 +1,5 @@
 """The Milvus store and collection schema directly: the dense field an embedder adds and
-fills, schema checks on reopen, tenant isolation and tenant-qualified chunk ids."""
+fills, schema checks on reopen, tenant isolation, tenant-qualified chunk ids and fetching by them."""
 
 from __future__ import annotations
 
@@ -67,5 +67,28 @@ async def test_tenants_see_only_their_own_chunks(tmp_path: Path) -> None:
         assert await store.search(tenant="nobody", text="herons", conditions=[], limit=5) == []
         hashes = await store.stored_hashes(tenant="acme", source_ids=["same-id", "other"])
         assert hashes == {"same-id": {"acme/same-id#0": theirs.content_hash}}
+    finally:
+        await store.close()
+
+
+async def test_fetch_returns_each_tenants_own_first_chunk(tmp_path: Path) -> None:
+    store = await MilvusPassageStore.open(str(tmp_path / "milvus.db"), collection="passages")
+    try:
+        odd = 'it\'s "odd" \\ id'
+        docs = [
+            (SourceDocument("same-id", "t", "the default tenant's text"), "default"),
+            (SourceDocument("same-id", "t", "acme's text"), "acme"),
+            (SourceDocument(odd, "t", "a quoted id's text"), "acme"),
+        ]
+        chunks = [c for doc, tenant in docs for c in prepared(doc, tenant=tenant).chunks]
+        await store.write(upserts=chunks, deletes=[])
+        fetched = await store.fetch(tenant="acme", source_ids=[odd, "same-id", "missing"])
+        assert [(h.source_id, h.text) for h in fetched] == [
+            (odd, "a quoted id's text"),
+            ("same-id", "acme's text"),
+        ]
+        [mine] = await store.fetch(tenant="default", source_ids=["same-id", odd])
+        assert (mine.id, mine.text) == ("same-id#0", "the default tenant's text")
+        assert await store.fetch(tenant="nobody", source_ids=["same-id"]) == []
     finally:
         await store.close()

@@ -24,8 +24,9 @@ from arbiter_search import schema
 from arbiter_search.bm25_query import bm25_query
 from arbiter_search.config import HybridConfig
 from arbiter_search.context import passage_text
+from arbiter_search.documents import chunk_id
 from arbiter_search.embedding import NONE, Embedder
-from arbiter_search.filters import Condition, FilterCompiler
+from arbiter_search.filters import Condition, FilterCompiler, quote
 from arbiter_search.store import Chunk, Hit, RetrievalMode
 
 log = logging.getLogger(__name__)
@@ -330,15 +331,17 @@ class MilvusPassageStore:
         wanted = list(dict.fromkeys(source_ids))[:SOURCES_PER_QUERY]
         if not wanted:
             return []
-        where = self._compiler.compile(
-            [Condition(schema.SOURCE_ID.name, tuple(wanted))], tenant=tenant
-        )
+        # By primary key: Lite answers in ~8 ms what a scan by source_id and chunk_index
+        # takes ~80 ms for (and a tenant clause would make it scan again). A first chunk's
+        # id is unqualified in the default tenant and qualified in others; which one the
+        # service uses is not the store's to know, so ask for both and keep the tenant's.
+        ids = [chunk_id(tenant, s, 0, default_tenant=d) for s in wanted for d in (tenant, "")]
         rows = await self._call(
             self._client.query,
             self._collection,
-            filter=f"{where} and {schema.CHUNK_INDEX} == 0",
-            output_fields=[schema.ID.name, *schema.OUTPUT_FIELDS],
-            limit=len(wanted),
+            filter=f"{schema.ID.name} in [{', '.join(quote(i) for i in ids)}]",
+            output_fields=[schema.ID.name, schema.TENANT.name, *schema.OUTPUT_FIELDS],
+            limit=len(ids),
             timeout=_timeout(deadline),
         )
         found = {
@@ -346,6 +349,7 @@ class MilvusPassageStore:
                 {"id": row[schema.ID.name], "entity": row, "distance": 0}
             )
             for row in rows
+            if row[schema.TENANT.name] == tenant
         }
         return [found[s] for s in wanted if s in found]
 
