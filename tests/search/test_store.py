@@ -1,5 +1,6 @@
 """The Milvus store and collection schema directly: the dense field an embedder adds and
-fills, schema checks on reopen, tenant isolation, tenant-qualified chunk ids and fetching by them."""
+fills, schema checks on reopen, tenant isolation, tenant-qualified chunk ids and fetching
+by them."""
 
 from __future__ import annotations
 
