@@ -21,6 +21,7 @@ from pathlib import Path
 import grpc
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_cli import suite
+from arbiter_search.milvus_store import LITE_HINT
 from bench import machine
 
 REPO = Path(__file__).resolve().parent.parent
@@ -104,6 +105,9 @@ def start_search(corpus: Path) -> tuple[suite.Running, str]:
     try:
         search = start(fresh=False)
     except RuntimeError as exc:
+        if LITE_HINT in str(exc):
+            # Held by another process (another `make eval`?): never delete what it uses.
+            raise SystemExit(f"eval: {db} is in use by another process; stop it first") from exc
         print(f"eval: search cannot use the kept store, rebuilding it: {exc}"[:2000])
         search, kept = start(fresh=True), False
     embedder = corpus_info(search.target).embedder
