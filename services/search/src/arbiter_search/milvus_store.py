@@ -22,7 +22,7 @@ from pymilvus import AnnSearchRequest, MilvusClient, MilvusException, RRFRanker,
 
 from arbiter_search import schema
 from arbiter_search.bm25_query import bm25_query
-from arbiter_search.config import HybridConfig
+from arbiter_search.config import DEFAULT_TENANT, HybridConfig
 from arbiter_search.context import passage_text
 from arbiter_search.documents import chunk_id
 from arbiter_search.embedding import NONE, Embedder
@@ -61,8 +61,11 @@ class MilvusPassageStore:
         embedder: Embedder | None = None,
         hybrid: HybridConfig | None = None,
         compiler: FilterCompiler | None = None,
+        default_tenant: str = DEFAULT_TENANT,
     ) -> None:
         self._client = client
+        self._default_tenant = default_tenant
+        """Whose chunk ids are unqualified (`documents.chunk_id`)."""
         self._collection = collection
         self._embedder = embedder
         self._dense_dim = embedder.dim if embedder else None
@@ -79,6 +82,7 @@ class MilvusPassageStore:
         token: str = "",
         embedder: Embedder | None = None,
         hybrid: HybridConfig | None = None,
+        default_tenant: str = DEFAULT_TENANT,
     ) -> MilvusPassageStore:
         """Connect (creating a Lite file's folder), then create or check and load the
         collection. Raises Unavailable when Milvus cannot be reached or the Lite file is
@@ -96,7 +100,13 @@ class MilvusPassageStore:
             log.error("cannot open Milvus", extra={"uri": uri, "error": str(exc)})
             hint = "" if "://" in uri else LITE_HINT
             raise Unavailable(f"cannot open Milvus at {uri}: {exc}{hint}") from exc
-        store = cls(client, collection=collection, embedder=embedder, hybrid=hybrid)
+        store = cls(
+            client,
+            collection=collection,
+            embedder=embedder,
+            hybrid=hybrid,
+            default_tenant=default_tenant,
+        )
         try:
             await store._call(store._prepare_collection)
         except BaseException:
@@ -332,10 +342,9 @@ class MilvusPassageStore:
         if not wanted:
             return []
         # By primary key: Lite answers in ~8 ms what a scan by source_id and chunk_index
-        # takes ~80 ms for (and a tenant clause would make it scan again). A first chunk's
-        # id is unqualified in the default tenant and qualified in others; which one the
-        # service uses is not the store's to know, so ask for both and keep the tenant's.
-        ids = [chunk_id(tenant, s, 0, default_tenant=d) for s in wanted for d in (tenant, "")]
+        # takes ~80 ms for (and a tenant clause would make it scan again). The tenant
+        # check below keeps a default-tenant source named like "acme/x" out of acme's.
+        ids = [chunk_id(tenant, s, 0, default_tenant=self._default_tenant) for s in wanted]
         rows = await self._call(
             self._client.query,
             self._collection,

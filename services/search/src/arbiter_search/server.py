@@ -50,6 +50,7 @@ async def _search_services(
             token=config.milvus_token,
             embedder=embedder,
             hybrid=config.hybrid,
+            default_tenant=config.tenant,
         )
     except BaseException:
         if embedder is not None:
