@@ -170,31 +170,42 @@ class LadybugGraphStore:
     async def neighbours(
         self, *, tenant: str, source_ids: Sequence[str], deadline: Deadline | None = None
     ) -> list[Neighbour]:
-        def read(connection: ladybug.Connection, timeout: float) -> list[Neighbour]:
-            found: list[Neighbour] = []
-            with _timeout(connection, timeout):
-                # One lookup per key: the engine plans UNWIND-then-MATCH as a scan (~8 ms
-                # per key on the full corpus against 0.3 ms for a key lookup).
-                for source_id in dict.fromkeys(source_ids):
-                    params = {"key": node_key(tenant, source_id), "tenant": tenant}
-                    for (other,) in _rows(connection.execute(cypher.NEIGHBOURS_OF_ONE, params)):
-                        found.append(Neighbour(source_id, other, Rel.REFERENCES.value))
-            return found
+        def neighbour(source_id: str, row: list[Any]) -> Neighbour:
+            return Neighbour(source_id, row[0], Rel.REFERENCES.value)
 
-        return await self._with_reader(read, deadline)
+        return await self._per_key(
+            cypher.NEIGHBOURS_OF_ONE, neighbour, tenant, source_ids, deadline
+        )
 
     async def relatives(
         self, *, tenant: str, source_ids: Sequence[str], deadline: Deadline | None = None
     ) -> list[Neighbour]:
+        def relative(source_id: str, row: list[Any]) -> Neighbour:
+            other, is_parent = row
+            return Neighbour(source_id, other, PARENT if is_parent else SIBLING)
+
+        return await self._per_key(cypher.RELATIVES_OF_ONE, relative, tenant, source_ids, deadline)
+
+    async def _per_key(
+        self,
+        query: str,
+        make: Callable[[str, list[Any]], Neighbour],
+        tenant: str,
+        source_ids: Sequence[str],
+        deadline: Deadline | None,
+    ) -> list[Neighbour]:
+        """`query` run once per source, each row made into a Neighbour of it. One lookup
+        per key: the engine plans UNWIND-then-MATCH as a scan (~8 ms per key on the full
+        corpus against 0.3 ms for a key lookup)."""
+
         def read(connection: ladybug.Connection, timeout: float) -> list[Neighbour]:
             found: list[Neighbour] = []
             with _timeout(connection, timeout):
                 for source_id in dict.fromkeys(source_ids):
                     params = {"key": node_key(tenant, source_id), "tenant": tenant}
-                    for other, is_parent in _rows(
-                        connection.execute(cypher.RELATIVES_OF_ONE, params)
-                    ):
-                        found.append(Neighbour(source_id, other, PARENT if is_parent else SIBLING))
+                    found += [
+                        make(source_id, row) for row in _rows(connection.execute(query, params))
+                    ]
             return found
 
         return await self._with_reader(read, deadline)
