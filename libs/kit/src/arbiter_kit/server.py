@@ -65,6 +65,10 @@ class ServiceServer:
                 ("grpc.keepalive_timeout_ms", c.keepalive_timeout_ms),
                 ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
                 ("grpc.keepalive_permit_without_calls", 1),
+                # With SO_REUSEPORT (gRPC's default) a port picked for ":0" can be one a
+                # stopping server still listens on, and calls reach the dying one
+                # (grpc/grpc#10755). One process per port is all a service needs.
+                ("grpc.so_reuseport", 0),
             ],
         )
         for service in self.services:
