@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from arbiter.common.v1 import common_pb2
-from arbiter_kit.errors import InvalidArgument
-from arbiter_kit.validation import max_items, metadata_filters, required_text
+from arbiter_kit.errors import InvalidArgument, shown
+from arbiter_kit.validation import max_items, metadata_filters, required_id, required_text
 
 
 def f(field: str, *values: str) -> common_pb2.MetadataFilter:
@@ -95,3 +95,22 @@ def test_without_a_field_check_any_named_field_passes() -> None:
     with pytest.raises(InvalidArgument) as caught:
         metadata_filters("filters", [f("", "v")], max_filters=1, max_values=1, max_value_chars=1)
     assert caught.value.field == "filters[0].field"
+
+
+def test_required_id_refuses_empty_and_long_ids_naming_the_field() -> None:
+    assert required_id("session_id", "abc") == "abc"
+    with pytest.raises(InvalidArgument) as empty:
+        required_id("session_id", "")
+    assert empty.value.field == "session_id"
+    with pytest.raises(InvalidArgument) as long:
+        required_id("session_id", "x" * 20_000, max_chars=128)
+    assert long.value.field == "session_id"
+    assert len(long.value.message) < 100
+
+
+def test_shown_cuts_a_long_value_and_says_how_long_it_was() -> None:
+    assert shown("abc") == "'abc'"
+    text = shown("é" * 20_000)
+    assert text.startswith("'" + "é" * 64 + "'")
+    assert "20000 characters" in text
+    assert len(text) < 100

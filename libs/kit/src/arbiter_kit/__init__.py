@@ -15,7 +15,13 @@ from arbiter_kit.server import (
     main_for,
     run_until_signalled,
 )
-from arbiter_kit.validation import FilterSpec, max_items, metadata_filters, required_text
+from arbiter_kit.validation import (
+    FilterSpec,
+    max_items,
+    metadata_filters,
+    required_id,
+    required_text,
+)
 
 __all__ = [
     "ArbiterError",
@@ -35,6 +41,7 @@ __all__ = [
     "main_for",
     "max_items",
     "metadata_filters",
+    "required_id",
     "required_text",
     "run_until_signalled",
 ]

@@ -41,6 +41,16 @@ from grpc_status import rpc_status
 DOMAIN = "arbiter"
 _DETAILS_KEY = "grpc-status-details-bin"
 INTERNAL_MESSAGE = "internal error; the incident is logged with its trace id"
+SHOWN_CHARS = 64
+"""Most characters of a caller's value an error message quotes."""
+
+
+def shown(value: str, *, limit: int = SHOWN_CHARS) -> str:
+    """`value` quoted for an error message, cut to `limit` characters: a message must
+    stay small (it travels in metadata) whatever the caller sent."""
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}... ({len(value)} characters)"
 
 
 class ArbiterError(Exception):

@@ -34,6 +34,15 @@ def required_text(field: str, value: str, *, max_chars: int) -> str:
     return text
 
 
+def required_id(field: str, value: str, *, max_chars: int = 128) -> str:
+    """`value` as given: an id must be non-empty and at most `max_chars` characters."""
+    if not value:
+        raise InvalidArgument(field, "must not be empty")
+    if len(value) > max_chars:
+        raise InvalidArgument(field, f"must be at most {max_chars} characters")
+    return value
+
+
 def max_items(field: str, items: Sized, *, limit: int) -> None:
     """`items` (the list `field` names, e.g. `passages`) holds at most `limit` entries."""
     if len(items) > limit:
