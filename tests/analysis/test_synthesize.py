@@ -246,16 +246,56 @@ async def test_analyze_data_is_unimplemented(analysis: Stub) -> None:
         ({"question": "  \n "}, "question"),
         ({"question": "q" * 4001}, "question"),
         ({"passages": [common_pb2.Passage(text="x")] * 51}, "passages"),
-        ({"passages": [common_pb2.Passage(text="x" * 200_001)]}, "passages"),
+        ({"passages": [PASSAGES[0], common_pb2.Passage(text="x" * 200_001)]}, "passages[1].text"),
         ({"missing": ["m"] * 21}, "missing"),
+        ({"missing": ["m", "m" * 2001]}, "missing[1]"),
+        ({"verdict": common_pb2.Verdict(summary="s" * 8001)}, "verdict.summary"),
     ],
-    ids=["empty", "blank", "too-long", "too-many-passages", "passage-too-long", "missing"],
+    ids=[
+        "empty",
+        "blank",
+        "too-long",
+        "too-many-passages",
+        "passage-too-long",
+        "too-many-missing",
+        "missing-item-too-long",
+        "verdict-summary-too-long",
+    ],
 )
 async def test_bad_input_is_invalid_argument(
     analysis: Stub, kwargs: dict[str, object], field_name: str
 ) -> None:
     request = {"question": QUESTION, **kwargs}
-    await assert_invalid_argument(synthesize(analysis, **request), field_name)  # type: ignore[arg-type]
+    error = await assert_invalid_argument(synthesize(analysis, **request), field_name)  # type: ignore[arg-type]
+    # The message names the field and the limit; it never echoes what the caller sent.
+    assert len(error.details() or "") < 120
+
+
+@pytest.mark.parametrize("disposition", [4, 99, -1, -(2**31), 2**31 - 1])
+async def test_unknown_disposition_is_invalid_argument(analysis: Stub, disposition: int) -> None:
+    # Proto3 enums are open: any int32 arrives, and naming it used to fail with INTERNAL.
+    verdict = common_pb2.Verdict(disposition=disposition)  # type: ignore[arg-type]
+    error = await assert_invalid_argument(
+        synthesize(analysis, "q", passages=PASSAGES, verdict=verdict), "verdict.disposition"
+    )
+    assert f"{disposition} is not a disposition" in (error.details() or "")
+
+
+@pytest.mark.parametrize("disposition", common_pb2.Disposition.values())
+async def test_every_known_disposition_is_answered(analysis: Stub, disposition: int) -> None:
+    verdict = common_pb2.Verdict(disposition=disposition)  # type: ignore[arg-type]
+    result = (await synthesize(analysis, passages=PASSAGES, verdict=verdict)).result
+    said = result.answer.startswith("The compliance judgement found:")
+    assert said == (disposition != common_pb2.DISPOSITION_UNSPECIFIED)
+
+
+async def test_analyze_data_without_a_question_is_invalid_argument(analysis: Stub) -> None:
+    async def drain() -> None:
+        request = analysis_pb2.AnalyzeDataRequest(question=" ")
+        async for _ in analysis.AnalyzeData(request, timeout=5):
+            pass
+
+    await assert_invalid_argument(drain(), "question")
 
 
 async def test_limits_are_inclusive(analysis: Stub) -> None:

@@ -3,11 +3,12 @@ UNIMPLEMENTED with a clear message (never a verdict)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import grpc
 import pytest
 from arbiter.audit.v1 import audit_pb2, audit_pb2_grpc
+from arbiter.common.v1 import common_pb2
 from arbiter_audit.__main__ import build_server
 from arbiter_kit.errors import error_info
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
@@ -23,9 +24,11 @@ async def channel() -> AsyncIterator[grpc.aio.Channel]:
         yield channel
 
 
-async def judge(channel: grpc.aio.Channel, situation: str) -> list[audit_pb2.JudgeResponse]:
+async def judge(
+    channel: grpc.aio.Channel, situation: str, passages: Sequence[common_pb2.Passage] = ()
+) -> list[audit_pb2.JudgeResponse]:
     stub = audit_pb2_grpc.AuditServiceStub(channel)
-    request = audit_pb2.JudgeRequest(situation=situation)
+    request = audit_pb2.JudgeRequest(situation=situation, passages=passages)
     return [m async for m in stub.Judge(request, timeout=5)]
 
 
@@ -41,7 +44,21 @@ async def test_judge_is_unimplemented_and_gives_no_verdict(channel: grpc.aio.Cha
 
 @pytest.mark.parametrize("situation", ["", "   ", "x" * 8001])
 async def test_bad_situation_is_invalid_argument(channel: grpc.aio.Channel, situation: str) -> None:
-    await assert_invalid_argument(judge(channel, situation), "situation")
+    error = await assert_invalid_argument(judge(channel, situation), "situation")
+    assert "xxx" not in (error.details() or "")  # the caller's text is never echoed
+
+
+async def test_too_many_passages_is_invalid_argument(channel: grpc.aio.Channel) -> None:
+    passages = [common_pb2.Passage(id=f"p{n}", text="t") for n in range(51)]
+    await assert_invalid_argument(judge(channel, SITUATION, passages), "passages")
+
+
+async def test_odd_but_valid_passages_get_the_clear_answer(channel: grpc.aio.Channel) -> None:
+    # Empty ids, NaN scores and control characters are data, never a reason for INTERNAL.
+    odd = common_pb2.Passage(id="", text="\x00\u202e" * 100, score=float("nan"), rulebook="é")
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await judge(channel, SITUATION, [odd] * 50)
+    assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
 
 
 async def test_health_is_serving(channel: grpc.aio.Channel) -> None:

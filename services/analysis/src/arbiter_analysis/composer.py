@@ -79,7 +79,9 @@ NO_SUPPORT = (
 )
 # What a list item trails off with: "...; or", "...; and", a full stop.
 _TRAILING = re.compile(r"(?:[\s.;:,]+(?:or|and))?[\s.;:,]*$")
-_MISSING = re.compile(r"^(?P<what>.+?)\s+(?P<verb>failed|was skipped)(?::\s*(?P<why>.*))?$")
+# "<what> failed: <why>": matched only where a run of spaces starts, so a long run costs
+# linear time, never quadratic backtracking.
+_MISSING_VERB = re.compile(r"(?<!\s)\s+(?P<verb>failed|was skipped)(?=:|$)")
 
 
 @dataclass(frozen=True)
@@ -97,11 +99,12 @@ def missing_sentence(item: str) -> str:
     """`the compliance judgement (s2: ...) failed: UNAVAILABLE` ->
     `I could not include the compliance judgement (s2: ...), because it failed: ...`."""
     item = item.strip().rstrip(".")
-    match = _MISSING.match(item)
+    match = _MISSING_VERB.search(item, 1)
     if match is None:
         return f"I could not include {item}."
-    why = f": {match.group('why')}" if match.group("why") else ""
-    return f"I could not include {match.group('what')}, because it {match.group('verb')}{why}."
+    why = item[match.end() :].removeprefix(":").strip()
+    because = f"because it {match.group('verb')}" + (f": {why}" if why else "")
+    return f"I could not include {item[: match.start()]}, {because}."
 
 
 def verdict_sentence(verdict: str) -> str:

@@ -33,20 +33,31 @@ def validate(request: analysis_pb2.SynthesizeRequest) -> str:
     """The question, stripped; raises InvalidArgument naming the bad field."""
     question = required_text("question", request.question, max_chars=MAX_QUESTION_CHARS)
     max_items("passages", request.passages, limit=MAX_PASSAGES)
-    for n, passage in enumerate(request.passages, start=1):
+    for i, passage in enumerate(request.passages):
         if len(passage.text) > MAX_PASSAGE_CHARS:
             raise InvalidArgument(
-                "passages", f"passage {n} is longer than {MAX_PASSAGE_CHARS} characters"
+                f"passages[{i}].text", f"must be at most {MAX_PASSAGE_CHARS} characters"
             )
-    if len(request.missing) > MAX_MISSING or any(
-        len(m) > MAX_MISSING_CHARS for m in request.missing
-    ):
-        raise InvalidArgument(
-            "missing", f"at most {MAX_MISSING} items of {MAX_MISSING_CHARS} characters"
-        )
-    if len(request.verdict.summary) > MAX_VERDICT_CHARS:
-        raise InvalidArgument("verdict", f"summary is at most {MAX_VERDICT_CHARS} characters")
+    max_items("missing", request.missing, limit=MAX_MISSING)
+    for i, item in enumerate(request.missing):
+        if len(item) > MAX_MISSING_CHARS:
+            raise InvalidArgument(
+                f"missing[{i}]", f"must be at most {MAX_MISSING_CHARS} characters"
+            )
+    validate_verdict(request.verdict)
     return question
+
+
+def validate_verdict(verdict: common_pb2.Verdict) -> None:
+    """The verdict's disposition is one the contract defines (an unknown number would
+    reach the answer's wording), and its summary is within bounds."""
+    if verdict.disposition not in common_pb2.Disposition.values():
+        known = ", ".join(str(v) for v in common_pb2.Disposition.values())
+        raise InvalidArgument(
+            "verdict.disposition", f"{verdict.disposition} is not a disposition ({known})"
+        )
+    if len(verdict.summary) > MAX_VERDICT_CHARS:
+        raise InvalidArgument("verdict.summary", f"must be at most {MAX_VERDICT_CHARS} characters")
 
 
 def _message(event: SynthesisEvent) -> analysis_pb2.SynthesizeResponse:
@@ -81,5 +92,6 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):  # type: igno
     async def AnalyzeData(
         self, request: analysis_pb2.AnalyzeDataRequest, context: Any
     ) -> AsyncIterator[analysis_pb2.AnalyzeDataResponse]:
+        required_text("question", request.question, max_chars=MAX_QUESTION_CHARS)
         raise Unimplemented(DATA_ANALYSIS_LATER, reason="NOT_YET_IMPLEMENTED")
         yield  # an async generator, like every server-streaming handler
