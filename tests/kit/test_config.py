@@ -26,6 +26,7 @@ def test_server_config_reads_every_setting() -> None:
     env = {
         "SEARCH_HOST": "0.0.0.0",
         "SEARCH_MAX_CONCURRENT_RPCS": "8",
+        "SEARCH_RETRY_AFTER_SECONDS": "0.25",
         "SEARCH_MAX_MESSAGE_BYTES": "1024",
         "SEARCH_GRACE_SECONDS": "2.5",
         "SEARCH_KEEPALIVE_TIME_MS": "5000",
@@ -33,6 +34,7 @@ def test_server_config_reads_every_setting() -> None:
     config = ServerConfig.from_env("SEARCH", default_port=50053, env=env)
     assert config.host == "0.0.0.0"
     assert (config.max_concurrent_rpcs, config.max_message_bytes) == (8, 1024)
+    assert config.retry_after_seconds == 0.25
     assert (config.grace_seconds, config.keepalive_time_ms) == (2.5, 5000)
 
 

@@ -6,10 +6,12 @@ import grpc
 import pytest
 from arbiter_kit.errors import (
     INTERNAL_MESSAGE,
+    MESSAGE_CHARS,
     ArbiterError,
     Internal,
     InvalidArgument,
     NotFound,
+    ResourceExhausted,
     Unavailable,
     error_for_code,
     to_status,
@@ -76,3 +78,26 @@ def test_error_for_code_keeps_the_message_and_field_of_invalid_argument() -> Non
     assert error.field == "question"
     assert error.message == "planner: question: empty"
     assert error.code is grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_a_retry_delay_travels_as_retry_info() -> None:
+    status = to_status(ResourceExhausted("busy", retry_delay=1.5))
+    (_, value), *_ = status.trailing_metadata
+    rich = status_pb2.Status.FromString(value)
+    kinds = [d.TypeName() for d in rich.details]
+    assert kinds == ["google.rpc.ErrorInfo", "google.rpc.RetryInfo"]
+    retry = error_details_pb2.RetryInfo()
+    rich.details[1].Unpack(retry)
+    assert retry.retry_delay.ToNanoseconds() == 1_500_000_000
+
+
+def test_a_status_never_carries_a_message_or_value_past_its_cap() -> None:
+    huge = "x" * 20_000
+    status = to_status(NotFound(f"no session {huge}", metadata={"session_id": huge}))
+    (_, value), *_ = status.trailing_metadata
+    rich = status_pb2.Status.FromString(value)
+    info = error_details_pb2.ErrorInfo()
+    rich.details[0].Unpack(info)
+    assert len(status.details) <= MESSAGE_CHARS + 64
+    assert status.details.endswith("(20011 characters)")
+    assert len(info.metadata["session_id"]) <= MESSAGE_CHARS + 64

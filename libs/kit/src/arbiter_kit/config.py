@@ -81,7 +81,10 @@ class ServerConfig:
     metrics_port: int | None = 0
     """Prometheus HTTP port; 0 picks a free one, None serves no metrics."""
     max_concurrent_rpcs: int = 256
-    """Bulkhead: calls beyond this fail fast with RESOURCE_EXHAUSTED."""
+    """Bulkhead: the service's own calls beyond this fail fast with RESOURCE_EXHAUSTED
+    (health and reflection are not counted)."""
+    retry_after_seconds: float = 1.0
+    """The retry delay (RetryInfo) a caller refused by the bulkhead is given."""
     max_message_bytes: int = 16 * 1024 * 1024
     """Largest message received or sent."""
     grace_seconds: float = 10.0
@@ -96,8 +99,8 @@ class ServerConfig:
         cls, prefix: str, *, default_port: int, env: Mapping[str, str] | None = None
     ) -> ServerConfig:
         """Read `<PREFIX>_HOST`, `_PORT`, `_METRICS_PORT` (-1: none), `_MAX_CONCURRENT_RPCS`,
-        `_MAX_MESSAGE_BYTES`, `_GRACE_SECONDS`, `_KEEPALIVE_TIME_MS`, `_KEEPALIVE_TIMEOUT_MS`
-        (e.g. prefix `PLANNER`)."""
+        `_RETRY_AFTER_SECONDS`, `_MAX_MESSAGE_BYTES`, `_GRACE_SECONDS`,
+        `_KEEPALIVE_TIME_MS`, `_KEEPALIVE_TIMEOUT_MS` (e.g. prefix `PLANNER`)."""
         e = os.environ if env is None else env
         port = env_int(e, f"{prefix}_PORT", default_port)
         # The metrics port follows the gRPC port (+1000) unless set; port 0 (any free
@@ -108,6 +111,7 @@ class ServerConfig:
             port=port,
             metrics_port=None if metrics < 0 else metrics,
             max_concurrent_rpcs=env_int(e, f"{prefix}_MAX_CONCURRENT_RPCS", 256),
+            retry_after_seconds=env_float(e, f"{prefix}_RETRY_AFTER_SECONDS", 1.0),
             max_message_bytes=env_int(e, f"{prefix}_MAX_MESSAGE_BYTES", 16 * 1024 * 1024),
             grace_seconds=env_float(e, f"{prefix}_GRACE_SECONDS", 10.0),
             keepalive_time_ms=env_int(e, f"{prefix}_KEEPALIVE_TIME_MS", 30_000),

@@ -19,17 +19,19 @@ The tree::
     └── OutOfRange                OUT_OF_RANGE
 
 Handlers raise these; one server interceptor turns them into a status with one
-`ErrorInfo` (reason, domain, metadata). Any other exception becomes INTERNAL with a
-fixed message, so internals never reach a caller. `error_for_code` goes the other way,
-for the client kit's mapping of a downstream's failure.
+`ErrorInfo` (reason, domain, metadata), and a `RetryInfo` when the error says when to
+try again. Any other exception becomes INTERNAL with a fixed message, so internals never
+reach a caller. `error_for_code` goes the other way, for the client kit's mapping of a
+downstream's failure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.protobuf.message import DecodeError
 from google.rpc import (  # type: ignore[import-untyped]  # no stubs published
     code_pb2,
@@ -43,6 +45,10 @@ _DETAILS_KEY = "grpc-status-details-bin"
 INTERNAL_MESSAGE = "internal error; the incident is logged with its trace id"
 SHOWN_CHARS = 64
 """Most characters of a caller's value an error message quotes."""
+MESSAGE_CHARS = 512
+"""Most characters of a message (or an ErrorInfo value) a status carries: the status
+travels in trailing metadata, and a handler that quotes a caller's value whole must not
+turn a clear answer into the transport's RESOURCE_EXHAUSTED."""
 
 
 def shown(value: str, *, limit: int = SHOWN_CHARS) -> str:
@@ -65,11 +71,14 @@ class ArbiterError(Exception):
         *,
         reason: str | None = None,
         metadata: Mapping[str, str] | None = None,
+        retry_delay: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.reason = reason or self.default_reason
         self.metadata = dict(metadata or {})
+        # Seconds a caller should wait before trying again, sent as a RetryInfo.
+        self.retry_delay = retry_delay
 
     def public_message(self) -> str:
         """The message a caller may see."""
@@ -194,20 +203,52 @@ def error_for_code(
 
 
 def to_status(error: ArbiterError, *, domain: str = DOMAIN) -> grpc.Status:
-    """The `google.rpc.Status` (with one ErrorInfo) that represents `error`."""
-    info = error_details_pb2.ErrorInfo(reason=error.reason, domain=domain, metadata=error.metadata)
-    detail = any_pb2.Any()
-    detail.Pack(info)
+    """The `google.rpc.Status` that represents `error`: one ErrorInfo, plus a RetryInfo
+    when the error carries a retry delay; message and metadata values capped in length."""
+    info = error_details_pb2.ErrorInfo(
+        reason=error.reason,
+        domain=domain,
+        metadata={key: _capped(value) for key, value in error.metadata.items()},
+    )
+    details = [_packed(info)]
+    if error.retry_delay is not None:
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(round(max(0.0, error.retry_delay) * 1e9))
+        details.append(_packed(error_details_pb2.RetryInfo(retry_delay=delay)))
     status = status_pb2.Status(
         code=getattr(code_pb2, error.code.name),
-        message=error.public_message(),
-        details=[detail],
+        message=_capped(error.public_message()),
+        details=details,
     )
     return rpc_status.to_status(status)
 
 
+def _packed(detail: Any) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(detail)
+    return packed
+
+
+def _capped(text: str) -> str:
+    if len(text) <= MESSAGE_CHARS:
+        return text
+    return f"{text[:MESSAGE_CHARS]}... ({len(text)} characters)"
+
+
 def error_info(error: grpc.RpcError) -> error_details_pb2.ErrorInfo | None:
-    """The ErrorInfo a failed call carried, if any.
+    """The ErrorInfo a failed call carried, if any."""
+    info: error_details_pb2.ErrorInfo | None = _detail(error, error_details_pb2.ErrorInfo)
+    return info
+
+
+def retry_delay(error: grpc.RpcError) -> float | None:
+    """The seconds a failed call's RetryInfo asks the caller to wait, if it carried one."""
+    info = _detail(error, error_details_pb2.RetryInfo)
+    return None if info is None else float(info.retry_delay.ToNanoseconds()) / 1e9
+
+
+def _detail(error: grpc.RpcError, kind: Any) -> Any:
+    """The first status detail of type `kind` a failed call carried, if any.
 
     Reads the status details from the trailing metadata itself: `grpc.aio.AioRpcError`
     is not a `grpc.Call`, and `rpc_status.from_call` raises on a code/message mismatch,
@@ -222,8 +263,8 @@ def error_info(error: grpc.RpcError) -> error_details_pb2.ErrorInfo | None:
         except DecodeError:
             return None
         for detail in status.details:
-            if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-                info = error_details_pb2.ErrorInfo()
-                detail.Unpack(info)
-                return info
+            if detail.Is(kind.DESCRIPTOR):
+                found = kind()
+                detail.Unpack(found)
+                return found
     return None

@@ -1,33 +1,80 @@
-"""Server interceptors: Prometheus metrics, request-scoped logging context, and the
-mapping of domain errors to `google.rpc.Status`. One wrapper serves all four RPC kinds."""
+"""Server interceptors: the bulkhead, request decoding, Prometheus metrics,
+request-scoped logging context, and the mapping of domain errors to
+`google.rpc.Status`. One wrapper serves all four RPC kinds."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import grpc
 
 from arbiter_kit import logs, metrics
-from arbiter_kit.errors import ArbiterError, Internal, Unimplemented, to_status
+from arbiter_kit.bulkhead import PROBE_SERVICES, Bulkhead
+from arbiter_kit.errors import (
+    ArbiterError,
+    Internal,
+    InvalidArgument,
+    Unimplemented,
+    to_status,
+)
 
 if TYPE_CHECKING:
     Context = grpc.aio.ServicerContext[Any, Any]
 
 log = logging.getLogger(__name__)
 
+_UNDECODABLE = (
+    "could not be decoded: not a valid message for this method "
+    "(truncated or corrupt bytes, or a string field that is not UTF-8)"
+)
+
+
+@dataclass(frozen=True)
+class _Rpc:
+    """One method as the wrappers see it: its labels, how its requests are decoded, and
+    the bulkhead its calls count against (None for probes)."""
+
+    method: str
+    kind: str
+    deserializer: Callable[[bytes], Any] | None
+    bulkhead: Bulkhead | None
+
+    def admitted(self) -> AbstractContextManager[None]:
+        """A bulkhead slot held for the call (nothing for probes); raises
+        ResourceExhausted when the bulkhead is full."""
+        return contextlib.nullcontext() if self.bulkhead is None else self.bulkhead.slot()
+
+    def decoded(self, raw: bytes, *, position: int | None = None) -> Any:
+        """The request message from the bytes the caller sent.
+
+        gRPC would report a parse failure as UNKNOWN naming the exception class and the
+        message type; the caller gets INVALID_ARGUMENT instead, and no internals.
+        """
+        if self.deserializer is None:
+            return raw
+        try:
+            return self.deserializer(raw)
+        except Exception as exc:
+            log.info("undecodable request", extra={"method": self.method, "error": str(exc)})
+            which = "" if position is None else f"message {position} of the stream "
+            raise InvalidArgument("request", f"{which}{_UNDECODABLE}") from None
+
 
 class _Call:
     """Bookkeeping for one server call: labels, timer, message counts, final code."""
 
-    def __init__(self, full_method: str, kind: str, context: Context) -> None:
-        service, method = metrics.split_method(full_method)
-        self.labels = (kind, service, method)
-        self.method = full_method
+    def __init__(self, rpc: _Rpc, context: Context) -> None:
+        service, method = metrics.split_method(rpc.method)
+        self.labels = (rpc.kind, service, method)
+        self.method = rpc.method
         self.started = time.perf_counter()
         logs.bind_incoming(context.invocation_metadata() or ())
         metrics.SERVER_STARTED.labels(*self.labels).inc()
@@ -77,21 +124,15 @@ async def _fail(call: _Call, context: Context, exc: BaseException) -> None:
 
 
 def _wrap_unary_response(
-    behavior: Callable[[Any, Context], Any],
-    full_method: str,
-    kind: str,
-    request_streaming: bool,
+    behavior: Callable[[Any, Context], Any], rpc: _Rpc, request_streaming: bool
 ) -> Callable[[Any, Context], Awaitable[Any]]:
     async def handle(request: Any, context: Context) -> Any:
-        call = _Call(full_method, kind, context)
-        if request_streaming:
-            request = _count(request, call)
-        else:
-            call.received()
+        call = _Call(rpc, context)
         try:
-            response = behavior(request, context)
-            if inspect.isawaitable(response):
-                response = await response
+            with rpc.admitted():
+                response = behavior(_requests(request, call, rpc, request_streaming), context)
+                if inspect.isawaitable(response):
+                    response = await response
         except grpc.aio.AbortError:
             call.done(_ended_code(context))
             raise
@@ -108,26 +149,20 @@ def _wrap_unary_response(
 
 
 def _wrap_stream_response(
-    behavior: Callable[[Any, Context], Any],
-    full_method: str,
-    kind: str,
-    request_streaming: bool,
+    behavior: Callable[[Any, Context], Any], rpc: _Rpc, request_streaming: bool
 ) -> Callable[[Any, Context], AsyncIterator[Any]]:
     async def handle(request: Any, context: Context) -> AsyncIterator[Any]:
-        call = _Call(full_method, kind, context)
-        if request_streaming:
-            request = _count(request, call)
-        else:
-            call.received()
+        call = _Call(rpc, context)
         try:
-            responses = behavior(request, context)
-            if inspect.isawaitable(responses):
-                # A handler that writes with `context.write()` instead of yielding.
-                await responses
-            else:
-                async for response in responses:
-                    call.sent()
-                    yield response
+            with rpc.admitted():
+                responses = behavior(_requests(request, call, rpc, request_streaming), context)
+                if inspect.isawaitable(responses):
+                    # A handler that writes with `context.write()` instead of yielding.
+                    await responses
+                else:
+                    async for response in responses:
+                        call.sent()
+                        yield response
         except grpc.aio.AbortError:
             call.done(_ended_code(context))
             raise
@@ -139,14 +174,29 @@ def _wrap_stream_response(
     return handle
 
 
-async def _count(requests: AsyncIterator[Any], call: _Call) -> AsyncIterator[Any]:
-    async for request in requests:
+def _requests(request: Any, call: _Call, rpc: _Rpc, streaming: bool) -> Any:
+    """What the handler receives: the decoded request, or for a request stream an
+    iterator that decodes (and counts) each message as the handler reads it."""
+    if streaming:
+        return _decoded_stream(request, call, rpc)
+    call.received()
+    return rpc.decoded(request)
+
+
+async def _decoded_stream(raw: AsyncIterator[bytes], call: _Call, rpc: _Rpc) -> AsyncIterator[Any]:
+    position = 0
+    async for message in raw:
         call.received()
-        yield request
+        yield rpc.decoded(message, position=position)
+        position += 1
 
 
 class ServerInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
-    """Metrics, logging context and error mapping around every handler."""
+    """Bulkhead, request decoding, metrics, logging context and error mapping around
+    every handler."""
+
+    def __init__(self, *, bulkhead: Bulkhead) -> None:
+        self._bulkhead = bulkhead
 
     async def intercept_service(
         self,
@@ -162,11 +212,17 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         # sit beside the service's own series, and a failing probe is worth seeing.
         method = handler_call_details.method
         streams_in = handler.request_streaming
-        kind = metrics.rpc_type(streams_in, handler.response_streaming)
+        service, _ = metrics.split_method(method)
+        rpc = _Rpc(
+            method=method,
+            kind=metrics.rpc_type(streams_in, handler.response_streaming),
+            deserializer=handler.request_deserializer,
+            bulkhead=None if service in PROBE_SERVICES else self._bulkhead,
+        )
         factory: Any
         if handler.response_streaming:
             inner: Any = handler.unary_stream or handler.stream_stream
-            wrapped: Any = _wrap_stream_response(inner, method, kind, streams_in)
+            wrapped: Any = _wrap_stream_response(inner, rpc, streams_in)
             factory = (
                 grpc.stream_stream_rpc_method_handler
                 if streams_in
@@ -174,21 +230,22 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             )
         else:
             inner = handler.unary_unary or handler.stream_unary
-            wrapped = _wrap_unary_response(inner, method, kind, streams_in)
+            wrapped = _wrap_unary_response(inner, rpc, streams_in)
             factory = (
                 grpc.stream_unary_rpc_method_handler
                 if streams_in
                 else grpc.unary_unary_rpc_method_handler
             )
+        # No deserializer: the handler gets the caller's bytes and decodes them inside
+        # the wrapper, where a failure is the caller's INVALID_ARGUMENT.
         new_handler: grpc.RpcMethodHandler[Any, Any] = factory(
             wrapped,
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=None,
             response_serializer=handler.response_serializer,
         )
         return new_handler
 
 
-def server_interceptors(service: str) -> list[grpc.aio.ServerInterceptor[Any, Any]]:
+def server_interceptors(*, bulkhead: Bulkhead) -> list[grpc.aio.ServerInterceptor[Any, Any]]:
     """The interceptors every Arbiter server runs, outermost first."""
-    del service  # labels come from the method name; kept for per-service policy later
-    return [ServerInterceptor()]
+    return [ServerInterceptor(bulkhead=bulkhead)]

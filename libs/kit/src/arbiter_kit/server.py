@@ -18,12 +18,22 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from arbiter_kit.bulkhead import Bulkhead
 from arbiter_kit.config import ServerConfig, env_str
 from arbiter_kit.interceptors import server_interceptors
 from arbiter_kit.logs import configure_logging
 from arbiter_kit.metrics import MetricsEndpoint
 
 log = logging.getLogger(__name__)
+
+HARD_CAP_FACTOR = 4
+"""gRPC's own limit on calls in progress is this many times the bulkhead, plus
+HARD_CAP_HEADROOM. The bulkhead (an interceptor) bounds the service's work and leaves
+probes free; gRPC's limit counts every call, probes included, so it stays far above the
+bulkhead as a safety net only: it refuses a flood before any Python code runs for it,
+bounding the memory a storm of calls (each refused at once, but all alive together) can
+take."""
+HARD_CAP_HEADROOM = 1024
 
 
 @dataclass(frozen=True)
@@ -55,9 +65,10 @@ class ServiceServer:
     async def start(self) -> int:
         """Bind, start serving, mark every service SERVING; returns the bound port."""
         c = self.config
+        bulkhead = Bulkhead(c.max_concurrent_rpcs, retry_after=c.retry_after_seconds)
         server = grpc.aio.server(
-            interceptors=server_interceptors(self.name),
-            maximum_concurrent_rpcs=c.max_concurrent_rpcs,
+            interceptors=server_interceptors(bulkhead=bulkhead),
+            maximum_concurrent_rpcs=HARD_CAP_FACTOR * c.max_concurrent_rpcs + HARD_CAP_HEADROOM,
             options=[
                 ("grpc.max_receive_message_length", c.max_message_bytes),
                 ("grpc.max_send_message_length", c.max_message_bytes),
