@@ -10,8 +10,8 @@ import grpc
 import pytest
 from arbiter.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from arbiter.common.v1 import common_pb2
-from arbiter_analysis.citations import markers
 from arbiter_analysis.composer import synthesis_input, synthesis_task
+from arbiter_llm.citations import markers
 from arbiter_llm.openai_compatible import CONTINUATION_NOTE
 
 from tests.analysis.conftest import PASSAGES, QUESTION
@@ -52,14 +52,22 @@ async def synthesize(stub: Stub, question: str = QUESTION, **kwargs: object) -> 
 
 
 def assert_well_cited(result: analysis_pb2.SynthesisResult, passages: list[common_pb2.Passage]):
-    cited = sorted(set(markers(result.answer)))
-    assert [c.index for c in result.citations] == cited
+    """Citations a reader can follow: the answer's markers read 1, 2, 3... in order of
+    first use, the list under it shows exactly those in that order, and each quotes the
+    passage it stands for verbatim."""
+    first_use = list(dict.fromkeys(markers(result.answer)))
+    assert first_use == list(range(1, len(first_use) + 1)), result.answer
+    assert [c.index for c in result.citations] == first_use
+    by_source = {p.source_id: p for p in passages}
     for citation in result.citations:
-        passage = passages[citation.index - 1]
+        passage = by_source[citation.source_id]
         assert citation.quote and citation.quote in passage.text
-        assert citation.source_id == passage.source_id
         assert (citation.rulebook, citation.passage_ref) == (passage.rulebook, passage.passage_ref)
         assert citation.title == passage.title
+
+
+def cited_sources(result: analysis_pb2.SynthesisResult) -> list[str]:
+    return [c.source_id for c in result.citations]
 
 
 async def test_stream_is_progress_then_deltas_then_one_result(analysis: Stub) -> None:
@@ -75,15 +83,46 @@ async def test_stream_is_progress_then_deltas_then_one_result(analysis: Stub) ->
 
 async def test_answer_cites_the_supporting_passages(analysis: Stub) -> None:
     result = (await synthesize(analysis, passages=PASSAGES)).result
-    assert [c.index for c in result.citations] == [1, 3]  # the GEN passage is off topic
+    # Passages 1 and 3 support the answer (the GEN passage is off topic): they read [1], [2].
+    assert cited_sources(result) == ["p-aml-1", "p-aml-2"]
     assert_well_cited(result, PASSAGES)
     first, second = result.citations
     assert first.quote.startswith("A Relevant Person must promptly report")
     assert second.quote.startswith("Where a Relevant Person suspects money laundering")
-    assert "[1]" in result.answer and "[3]" in result.answer and "[2]" not in result.answer
+    assert "[1]" in result.answer and "[2]" in result.answer and "[3]" not in result.answer
     assert result.reflection.outcome == common_pb2.REFLECTION_OUTCOME_ACCEPTED
     assert result.reflection.rounds == 1 and "cite a passage" in result.reflection.notes
     assert result.usage.llm_calls == 0
+
+
+async def test_citations_start_at_one_whichever_passage_comes_first(analysis: Stub) -> None:
+    # Only the third passage supports an answer: it used to be cited as [3], a number the
+    # reader finds nowhere in the list under the answer.
+    passages = [PASSAGES[1], PASSAGES[1], PASSAGES[2]]
+    out = await synthesize(analysis, passages=passages)
+    result = out.result
+    assert cited_sources(result) == ["p-aml-2"]
+    assert markers(result.answer) == [1]
+    assert_well_cited(result, passages)
+    assert "".join(out.deltas) == result.answer
+
+
+async def test_markers_in_quoted_text_are_not_citations(analysis: Stub) -> None:
+    quoting = common_pb2.Passage(
+        id="c4",
+        source_id="p-aml-3",
+        rulebook="AML",
+        text="A firm that suspects money laundering by a customer must report it [2].",
+    )
+    verdict = common_pb2.Verdict(disposition=common_pb2.DISPOSITION_BREACH, summary="late [1]")
+    missing = ["the research (s1: search [2]) failed: unavailable"]
+    passages = [PASSAGES[1], quoting]
+    result = (
+        await synthesize(analysis, passages=passages, verdict=verdict, missing=missing)
+    ).result
+    assert markers(result.answer) == [1]
+    assert cited_sources(result) == ["p-aml-3"]
+    assert_well_cited(result, passages)
 
 
 async def test_no_passages_gives_an_honest_answer(analysis: Stub) -> None:
@@ -164,10 +203,10 @@ async def test_model_answer_is_streamed_and_cited(
     result = out.result
     assert result.answer.startswith(
         "When a firm suspects money laundering it must report the suspicion to the FIU "
-        "promptly [1]. It must not tip off the customer [3]."
+        "promptly [1]. It must not tip off the customer [2]."
     )
     assert "".join(out.deltas) == result.answer
-    assert [c.index for c in result.citations] == [1, 3]
+    assert cited_sources(result) == ["p-aml-1", "p-aml-2"]
     assert_well_cited(result, PASSAGES)
     assert result.citations[1].quote.startswith("Where a Relevant Person suspects")
     assert result.usage.llm_calls == 1 and result.usage.completion_tokens > 0
@@ -176,6 +215,31 @@ async def test_model_answer_is_streamed_and_cited(
     assert '<document index="2" reference="GEN 3.3.1"' in prompt
     assert request.body["stream"] is True
     assert "checking the model's answer" in out.messages[-1]
+
+
+async def test_model_citations_are_renumbered_by_first_use_in_every_delta(
+    model_analysis: Stub, model: OpenAIServer
+) -> None:
+    # The model cites by passage order, starts at [3], groups markers, and its stream cuts
+    # a marker in two: every delta shows the reader's numbers, never a half marker.
+    model.script(
+        Reply.stream(
+            "A Relevant Person must not tip off the customer [",
+            "3]. It must report the suspicion to the FIU [1, ",
+            "3]. Its office stays open during business hours [2][",
+            "1].",
+        )
+    )
+    out = await synthesize(model_analysis, passages=PASSAGES)
+    result = out.result
+    assert result.answer.startswith(
+        "A Relevant Person must not tip off the customer [1]. It must report the suspicion "
+        "to the FIU [2, 1]. Its office stays open during business hours [3][2]."
+    )
+    assert "".join(out.deltas) == result.answer
+    assert not any(d.rstrip().endswith(("[", ",")) for d in out.deltas), out.deltas
+    assert cited_sources(result) == ["p-aml-2", "p-aml-1", "p-gen-1"]
+    assert_well_cited(result, PASSAGES)
 
 
 async def test_out_of_range_citation_falls_back_to_the_rules(
@@ -226,7 +290,8 @@ async def test_uncited_model_claims_are_flagged(model_analysis: Stub, model: Ope
 async def test_model_failure_falls_back(model_analysis: Stub, model: OpenAIServer) -> None:
     model.script(Reply.error(503, "overloaded"))
     out = await synthesize(model_analysis, passages=PASSAGES)
-    assert [c.index for c in out.result.citations] == [1, 3]
+    assert cited_sources(out.result) == ["p-aml-1", "p-aml-2"]
+    assert_well_cited(out.result, PASSAGES)
     assert any("status_503" in m for m in out.messages)
 
 

@@ -13,6 +13,7 @@ import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from arbiter_cli import suite
+from arbiter_llm.citations import markers
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from tests.e2e.conftest import cli, suite_env
@@ -65,6 +66,10 @@ def test_research_question_streams_every_stage_and_cites_real_passages(running_s
     deltas = "".join(e.answer_delta.text for e in events if e.HasField("answer_delta"))
     assert deltas == final.answer
     assert final.citations, final.answer
+    # Numbered by first use: the answer reads [1], [2]... and the list shows exactly those.
+    first_use = list(dict.fromkeys(markers(final.answer)))
+    assert first_use == list(range(1, len(first_use) + 1)), final.answer
+    assert [c.index for c in final.citations] == first_use
     texts = corpus_texts()
     for c in final.citations:
         assert f"[{c.index}]" in final.answer

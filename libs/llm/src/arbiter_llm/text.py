@@ -7,6 +7,8 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 
+from arbiter_llm.citations import MARKER
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\u2019]*(?:-[A-Za-z0-9]+)*|\d+(?:\.\d+)*")
 
 STOPWORDS = frozenset(
@@ -51,6 +53,8 @@ _SENTENCE_END = re.compile(
 )
 _LETTER_ITEM = re.compile(r"\(?[a-z]\)?\.")
 _SOFT_BREAK = re.compile(r"(?<=[;:])\s+")
+# A sentence end, with the citation marker a writer may put after its full stop.
+_SENTENCE_DONE = re.compile(rf"[.!?][\"'\u201d\u2019)\]]*(?:\s*{MARKER.pattern})?[.]?\s+|\n+")
 MAX_SENTENCE_CHARS = 600
 
 
@@ -176,8 +180,6 @@ def complete_sentences(text: str) -> int:
     """How many characters at the start of `text` form complete sentences (up to and
     including the whitespace after the last sentence end): what a gate may release."""
     end = 0
-    for match in re.finditer(
-        r"[.!?][\"'\u201d\u2019)\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])?[.]?\s+|\n+", text
-    ):
+    for match in _SENTENCE_DONE.finditer(text):
         end = match.end()
     return end

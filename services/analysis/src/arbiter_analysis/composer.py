@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from arbiter.common.v1 import common_pb2
 from arbiter_llm import JSON, Document, Task, TaskInput
+from arbiter_llm.citations import markers, out_of_range, strip_markers
 from arbiter_llm.text import iter_sentence_spans, stems, words
-
-from arbiter_analysis.citations import markers, out_of_range
 
 MAX_SENTENCES = 5
 """Sentences an extractive answer quotes (one per passage at most)."""
@@ -98,7 +97,7 @@ def question_stems(question: str) -> set[str]:
 def missing_sentence(item: str) -> str:
     """`the compliance judgement (s2: ...) failed: UNAVAILABLE` ->
     `I could not include the compliance judgement (s2: ...), because it failed: ...`."""
-    item = item.strip().rstrip(".")
+    item = strip_markers(item).strip().rstrip(".")  # a caller's "[2]" is no citation
     match = _MISSING_VERB.search(item, 1)
     if match is None:
         return f"I could not include {item}."
@@ -108,6 +107,7 @@ def missing_sentence(item: str) -> str:
 
 
 def verdict_sentence(verdict: str) -> str:
+    verdict = strip_markers(verdict)  # the verdict's own citations are not our passages
     return f"The compliance judgement found: {verdict.strip().rstrip('.')}."
 
 
@@ -121,7 +121,7 @@ class AnswerComposer:
             lines.append(verdict_sentence(verdict))
         chosen = self.choose(data.values["question"], data.documents)
         for c in chosen:
-            sentence = _TRAILING.sub("", c.sentence)
+            sentence = _TRAILING.sub("", strip_markers(c.sentence))
             label = f"{c.document.reference}: " if c.document.reference else ""
             lines.append(f"{label}{sentence} [{c.document.index}].")
         if not chosen:
@@ -132,7 +132,7 @@ class AnswerComposer:
 
     def choose(self, question: str, documents: Sequence[Document]) -> list[_Candidate]:
         """The best sentence of each passage, best passages first, at most MAX_SENTENCES,
-        returned in passage order so the citations read [1], [2], ..."""
+        returned in passage order (retrieval's order, best first)."""
         wanted = question_stems(question)
         if not wanted:
             return []

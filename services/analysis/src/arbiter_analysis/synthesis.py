@@ -1,5 +1,6 @@
-"""The synthesis flow: compose (streamed), reflect, cite. It yields progress, answer
-fragments whose concatenation is the final answer, and exactly one result."""
+"""The synthesis flow: compose (streamed), renumber citations by first use, reflect, cite.
+It yields progress, answer fragments whose concatenation is the final answer, and exactly
+one result."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from arbiter_llm import (
     TaskResult,
     run_rules,
 )
+from arbiter_llm.citations import CitationNumbering
 from arbiter_llm.text import segments
 
 from arbiter_analysis.citations import CitationBuilder
@@ -54,14 +56,20 @@ class Synthesis:
         yield common_pb2.Progress(
             stage="compose", message=f"writing from {len(passages)} passages with {source}"
         )
+        # The writer cites passages by their place in the request; the reader gets
+        # citations numbered by first use, in the deltas as in the final answer.
+        numbering = CitationNumbering(len(passages))
         answer = ""
         result: TaskResult | None = None
         async for event in self._compose(data, deadline):
             if isinstance(event, Fragment):
-                answer += event.text
-                yield event.text
+                piece = numbering.feed(event.text)
             else:
                 result = event.result
+                piece = numbering.flush()
+            if piece:
+                answer += piece
+                yield piece
         assert result is not None  # every stream ends with Completed
         yield common_pb2.Progress(stage="reflect", message=_compose_note(result))
         checked = self.reflector.reflect(
@@ -73,7 +81,7 @@ class Synthesis:
                 yield piece
         yield analysis_pb2.SynthesisResult(
             answer=answer,
-            citations=self.citations.build(answer, passages),
+            citations=self.citations.build(answer, [passages[n - 1] for n in numbering.sources]),
             reflection=checked.reflection,
             usage=result.usage.message(),
         )
