@@ -1,9 +1,16 @@
 """Starts, stops and inspects the five services as background processes on one
-machine (`make up` / `down` / `status`, the demo and the end-to-end tests)."""
+machine (`make up` / `down` / `status`, the demo and the end-to-end tests).
+
+Each service reads its own settings (`<SERVICE>_HOST`, `_PORT`, `_METRICS_PORT`, ...); the
+launcher never overrides them, learns the ports a service bound from its "serving" log
+record, and points the gateway at the workers it started unless `<WORKER>_TARGET` says
+otherwise. `up` records what it started in its run dir, where `status` and `down` find
+it, so suites with their own ports and run dirs can run side by side."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -11,15 +18,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-WORKERS = {"planner": 50052, "search": 50053, "analysis": 50054, "audit": 50055}
-GATEWAY_PORT = 50051
-ORDER = [*WORKERS, "gateway"]
+WORKERS = ("planner", "search", "analysis", "audit")
+ORDER = (*WORKERS, "gateway")
+STATE_FILE = "suite.json"
+"""What `up` started, in the run dir: one record per service."""
+STOP_GRACE_SECONDS = 15.0
+"""How long a stopping service may drain before it is killed."""
+# Where a wildcard listener is reached from this machine.
+_LOOPBACK = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]", "[::]": "[::1]"}
 
 
 @dataclass
@@ -28,13 +40,31 @@ class Running:
 
     name: str
     process: subprocess.Popen[bytes]
-    port: int
+    target: str
+    """Where to reach it, `host:port`."""
     metrics_port: int | None
     log: Path
 
     @property
-    def target(self) -> str:
-        return f"127.0.0.1:{self.port}"
+    def record(self) -> Recorded:
+        return Recorded(
+            name=self.name,
+            pid=self.process.pid,
+            target=self.target,
+            metrics_port=self.metrics_port,
+            log=str(self.log),
+        )
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A service as `up` recorded it in the run dir."""
+
+    name: str
+    pid: int
+    target: str
+    metrics_port: int | None
+    log: str
 
 
 def health(target: str, *, timeout: float = 1.0) -> str:
@@ -46,6 +76,26 @@ def health(target: str, *, timeout: float = 1.0) -> str:
             return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
     except grpc.RpcError:
         return "UNREACHABLE"
+
+
+def reachable_at(host: str, port: int) -> str:
+    """The target that reaches a server listening on `host` (a wildcard means loopback)."""
+    host = _LOOPBACK.get(host.strip(), host.strip())
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal
+    return f"{host}:{port}"
+
+
+def gateway_targets(
+    workers: Mapping[str, str], settings: Mapping[str, str], *, ephemeral: bool = False
+) -> dict[str, str]:
+    """The `<WORKER>_TARGET` settings the gateway needs: each worker the suite started,
+    except where the settings name a target already (an ephemeral suite is private: it
+    always uses its own workers)."""
+    targets = {f"{name.upper()}_TARGET": target for name, target in workers.items()}
+    if ephemeral:
+        return targets
+    return {key: target for key, target in targets.items() if not settings.get(key)}
 
 
 def _serving_line(log: Path) -> dict[str, object] | None:
@@ -64,15 +114,26 @@ def _serving_line(log: Path) -> dict[str, object] | None:
 
 
 def start(
-    name: str, *, port: int, env: Mapping[str, str], log_dir: Path, timeout: float = 60.0
+    name: str,
+    *,
+    port: int | None = None,
+    env: Mapping[str, str],
+    log_dir: Path,
+    timeout: float = 60.0,
 ) -> Running:
-    """Start `python -m arbiter_<name>` and wait until it serves and says healthy."""
+    """Start `python -m arbiter_<name>` and wait until it serves and says healthy.
+
+    With `port` None the service listens where its settings say; with a port it listens
+    there on loopback, and port 0 (any free port) gives it any free metrics port too."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"{name}.log"
     prefix = name.upper()
-    child_env = {**os.environ, **env, f"{prefix}_PORT": str(port)}
-    if port == 0:
-        child_env[f"{prefix}_METRICS_PORT"] = "0"
+    child_env = {**os.environ, **env}
+    if port is not None:
+        child_env |= {f"{prefix}_HOST": "127.0.0.1", f"{prefix}_PORT": str(port)}
+        if port == 0:
+            child_env[f"{prefix}_METRICS_PORT"] = "0"
+    host = child_env.get(f"{prefix}_HOST", "")
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", f"arbiter_{name}"],
@@ -88,9 +149,9 @@ def start(
             raise RuntimeError(f"{name} exited with {process.returncode}:\n{tail}")
         record = _serving_line(log)
         if record is not None:
-            bound = int(str(record["port"]))
+            target = reachable_at(host, int(str(record["port"])))
             metrics = record.get("metrics_port")
-            running = Running(name, process, bound, int(str(metrics)) if metrics else None, log)
+            running = Running(name, process, target, int(str(metrics)) if metrics else None, log)
             if health(running.target) == "SERVING":
                 return running
         time.sleep(0.1)
@@ -101,18 +162,16 @@ def start(
 def start_all(
     *, env: Mapping[str, str], log_dir: Path, ephemeral: bool = False
 ) -> dict[str, Running]:
-    """Start the workers, then the gateway pointed at them."""
+    """Start the workers, then the gateway pointed at them. An ephemeral suite listens
+    on free loopback ports whatever the settings say."""
+    port = 0 if ephemeral else None
     running: dict[str, Running] = {}
     try:
-        for name, port in WORKERS.items():
-            running[name] = start(name, port=0 if ephemeral else port, env=env, log_dir=log_dir)
-        targets = {f"{n.upper()}_TARGET": r.target for n, r in running.items()}
-        running["gateway"] = start(
-            "gateway",
-            port=0 if ephemeral else GATEWAY_PORT,
-            env={**env, **targets},
-            log_dir=log_dir,
-        )
+        for name in WORKERS:
+            running[name] = start(name, port=port, env=env, log_dir=log_dir)
+        workers = {name: r.target for name, r in running.items()}
+        targets = gateway_targets(workers, {**os.environ, **env}, ephemeral=ephemeral)
+        running["gateway"] = start("gateway", port=port, env={**env, **targets}, log_dir=log_dir)
     except BaseException:
         for r in running.values():
             stop(r.process)
@@ -120,7 +179,7 @@ def start_all(
     return running
 
 
-def stop(process: subprocess.Popen[bytes], *, grace: float = 15.0) -> int:
+def stop(process: subprocess.Popen[bytes], *, grace: float = STOP_GRACE_SECONDS) -> int:
     """SIGTERM, wait for the drain, SIGKILL if it does not end."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -132,45 +191,74 @@ def stop(process: subprocess.Popen[bytes], *, grace: float = 15.0) -> int:
     return process.returncode
 
 
+def alive(recorded: Recorded) -> bool:
+    """Whether the recorded process still runs that service: not gone, not a zombie,
+    and (where /proc tells) not another program that was given its pid since."""
+    proc = Path("/proc") / str(recorded.pid)
+    if not Path("/proc/self").exists():
+        try:
+            os.kill(recorded.pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    try:
+        stat = (proc / "stat").read_text()
+        command = (proc / "cmdline").read_bytes()
+    except OSError:
+        return False
+    state = stat.rsplit(")", 1)[-1].split()[0]
+    return state != "Z" and f"arbiter_{recorded.name}".encode() in command
+
+
+def _signal(recorded: Recorded, sig: signal.Signals) -> None:
+    """Send `sig` to a recorded service that still runs (it may end meanwhile)."""
+    if alive(recorded):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(recorded.pid, sig)
+
+
+def recorded(run_dir: Path) -> list[Recorded]:
+    """What `up` started in `run_dir`, in start order (none when it was never up)."""
+    state = run_dir / STATE_FILE
+    if not state.exists():
+        return []
+    return [Recorded(**r) for r in json.loads(state.read_text())["services"]]
+
+
 def _up(run_dir: Path) -> int:
-    if any((run_dir / f"{n}.pid").exists() for n in ORDER):
-        print("the suite seems to be up already; `make down` first", file=sys.stderr)
+    if any(alive(r) for r in recorded(run_dir)):
+        print(f"the suite of {run_dir} is up already; `make down` first", file=sys.stderr)
         return 1
     running = start_all(env={}, log_dir=run_dir / "logs")
+    records = [asdict(r.record) for r in running.values()]
+    (run_dir / STATE_FILE).write_text(json.dumps({"services": records}, indent=1))
     for r in running.values():
-        (run_dir / f"{r.name}.pid").write_text(str(r.process.pid))
         print(f"{r.name:9} {r.target:17} metrics :{r.metrics_port}  log {r.log}")
     return 0
 
 
 def _down(run_dir: Path) -> int:
-    for name in reversed(ORDER):
-        pid_file = run_dir / f"{name}.pid"
-        if not pid_file.exists():
-            continue
-        pid = int(pid_file.read_text())
-        try:
-            os.kill(pid, signal.SIGTERM)
-            for _ in range(150):
-                os.kill(pid, 0)
-                time.sleep(0.1)
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        pid_file.unlink()
-        print(f"{name:9} stopped")
+    for r in reversed(recorded(run_dir)):
+        _signal(r, signal.SIGTERM)
+        give_up = time.monotonic() + STOP_GRACE_SECONDS
+        while alive(r) and time.monotonic() < give_up:
+            time.sleep(0.1)
+        _signal(r, signal.SIGKILL)
+        print(f"{r.name:9} stopped")
+    (run_dir / STATE_FILE).unlink(missing_ok=True)
     return 0
 
 
 def _status(run_dir: Path) -> int:
+    services = recorded(run_dir)
+    if not services:
+        print(f"the suite of {run_dir} is not up", file=sys.stderr)
+        return 1
     healthy = True
-    for name in ORDER:
-        port = WORKERS.get(name, GATEWAY_PORT)
-        pid_file = run_dir / f"{name}.pid"
-        pid = pid_file.read_text().strip() if pid_file.exists() else "-"
-        state = health(f"127.0.0.1:{port}")
+    for r in services:
+        state = health(r.target) if alive(r) else "STOPPED"
         healthy &= state == "SERVING"
-        print(f"{name:9} pid {pid:>7}  127.0.0.1:{port}  {state}  metrics :{port + 1000}")
+        print(f"{r.name:9} pid {r.pid:>7}  {r.target:17} {state}  metrics :{r.metrics_port}")
     return 0 if healthy else 1
 
 

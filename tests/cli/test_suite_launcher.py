@@ -1,0 +1,176 @@
+"""The local suite launcher (`make up` / `status` / `down`): it honours each service's
+address settings, so two suites run side by side, each gateway on its own workers, and
+`status` and `down` find what `up` started in their run dir."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import pytest
+from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+from arbiter_cli import suite
+
+SERVICES = suite.ORDER
+# Settings a developer's shell may hold that would point a suite elsewhere.
+_ADDRESS_SETTING = re.compile(rf"^({'|'.join(s.upper() for s in SERVICES)})_(HOST|PORT|TARGET)$")
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One suite as a test starts it: its run dir, settings and chosen ports."""
+
+    run_dir: Path
+    env: dict[str, str]
+    ports: dict[str, int]
+    metrics_ports: dict[str, int]
+
+    def launcher(self, action: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "arbiter_cli.suite", action, "--run-dir", str(self.run_dir)],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            env=self.env,
+        )
+
+    def target(self, name: str) -> str:
+        return f"127.0.0.1:{self.ports[name]}"
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports free right now, distinct (all held open while choosing)."""
+    with ExitStack() as held:
+        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+
+
+def suite_at(tmp: Path) -> Suite:
+    ports = free_ports(2 * len(SERVICES))
+    grpc_ports = dict(zip(SERVICES, ports[: len(SERVICES)], strict=True))
+    metrics_ports = dict(zip(SERVICES, ports[len(SERVICES) :], strict=True))
+    env = {k: v for k, v in os.environ.items() if not _ADDRESS_SETTING.match(k)}
+    env |= {
+        "SEARCH_EMBEDDER": "none",
+        "SEARCH_MILVUS_URI": str(tmp / "milvus" / "milvus.db"),
+        "LLM_PROVIDER": "offline",
+    }
+    for name in SERVICES:
+        env[f"{name.upper()}_PORT"] = str(grpc_ports[name])
+        env[f"{name.upper()}_METRICS_PORT"] = str(metrics_ports[name])
+    (tmp / "milvus").mkdir(parents=True)
+    return Suite(tmp / "run", env, grpc_ports, metrics_ports)
+
+
+@pytest.fixture(scope="module")
+def two_suites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Suite, Suite]]:
+    first = suite_at(tmp_path_factory.mktemp("first"))
+    second = suite_at(tmp_path_factory.mktemp("second"))
+    try:
+        for s in (first, second):
+            done = s.launcher("up")
+            assert done.returncode == 0, done.stdout + done.stderr
+        yield first, second
+    finally:
+        for s in (first, second):
+            s.launcher("down")
+
+
+def plans_served(s: Suite) -> float:
+    """How many Plan calls the suite's planner answered, from its metrics port."""
+    url = f"http://127.0.0.1:{s.metrics_ports['planner']}/metrics"
+    with urllib.request.urlopen(url, timeout=5) as reply:
+        text = reply.read().decode()
+    found = re.search(
+        r'^grpc_server_handled_total\{grpc_code="OK",grpc_method="Plan",[^}]*\} (\S+)$',
+        text,
+        re.MULTILINE,
+    )
+    return float(found.group(1)) if found else 0.0
+
+
+def greet(s: Suite) -> gateway_pb2.FinalResponse:
+    with grpc.insecure_channel(s.target("gateway")) as channel:
+        stub = gateway_pb2_grpc.GatewayServiceStub(channel)
+        events = [r.event for r in stub.Ask(gateway_pb2.AskRequest(question="Hello!"), timeout=30)]
+    assert events[-1].HasField("final_response"), events[-1]
+    return events[-1].final_response
+
+
+def test_two_suites_run_side_by_side_on_their_own_ports(two_suites: tuple[Suite, Suite]) -> None:
+    for s in two_suites:
+        done = s.launcher("status")
+        assert done.returncode == 0, done.stdout + done.stderr
+        for name in SERVICES:
+            line = next(row for row in done.stdout.splitlines() if row.startswith(name))
+            assert s.target(name) in line and "SERVING" in line
+            assert f"metrics :{s.metrics_ports[name]}" in line
+
+
+def test_each_gateway_greets_through_its_own_planner(two_suites: tuple[Suite, Suite]) -> None:
+    first, second = two_suites
+    for asked, other in ((first, second), (second, first)):
+        before = plans_served(asked), plans_served(other)
+        assert greet(asked).answer
+        assert (plans_served(asked), plans_served(other)) == (before[0] + 1, before[1])
+
+
+def test_up_twice_in_one_run_dir_is_refused(two_suites: tuple[Suite, Suite]) -> None:
+    done = two_suites[0].launcher("up")
+    assert done.returncode == 1 and "up already" in done.stderr
+
+
+def test_down_stops_what_up_started_in_its_run_dir(tmp_path: Path) -> None:
+    s = suite_at(tmp_path)
+    try:
+        assert s.launcher("up").returncode == 0
+        started = suite.recorded(s.run_dir)
+        assert [r.name for r in started] == list(SERVICES)
+        assert all(suite.alive(r) for r in started)
+    finally:
+        done = s.launcher("down")
+    assert done.returncode == 0, done.stderr
+    assert not any(suite.alive(r) for r in started)
+    assert suite.recorded(s.run_dir) == []
+    assert all(suite.health(s.target(name)) == "UNREACHABLE" for name in SERVICES)
+    status = s.launcher("status")
+    assert status.returncode == 1 and "not up" in status.stderr
+
+
+def test_the_gateway_keeps_a_target_its_settings_name() -> None:
+    workers = {"planner": "127.0.0.1:7001", "search": "127.0.0.1:7002"}
+    settings = {"PLANNER_TARGET": "planner.internal:50052", "SEARCH_TARGET": ""}
+    assert suite.gateway_targets(workers, settings) == {"SEARCH_TARGET": "127.0.0.1:7002"}
+    # An ephemeral suite is private: its gateway always uses the workers it started.
+    assert suite.gateway_targets(workers, settings, ephemeral=True) == {
+        "PLANNER_TARGET": "127.0.0.1:7001",
+        "SEARCH_TARGET": "127.0.0.1:7002",
+    }
+
+
+@pytest.mark.parametrize(
+    ("host", "target"),
+    [
+        ("", "127.0.0.1:5"),
+        ("0.0.0.0", "127.0.0.1:5"),
+        ("127.0.0.2", "127.0.0.2:5"),
+        ("[::]", "[::1]:5"),
+        ("::1", "[::1]:5"),
+        ("[::1]", "[::1]:5"),
+    ],
+)
+def test_a_listener_is_reached_on_loopback_when_it_listens_everywhere(
+    host: str, target: str
+) -> None:
+    assert suite.reachable_at(host, 5) == target
