@@ -9,6 +9,10 @@ if [ ! -f "$DATA_DIR/corpus.jsonl" ]; then
   exit 1
 fi
 
+# The CLI talks to the suite where make up starts it (GATEWAY_PORT, SEARCH_PORT, ...).
+export ARBITER_GATEWAY=${ARBITER_GATEWAY:-127.0.0.1:${GATEWAY_PORT:-50051}}
+export ARBITER_SEARCH=${ARBITER_SEARCH:-127.0.0.1:${SEARCH_PORT:-50053}}
+
 make -s down >/dev/null 2>&1 || true
 make -s up
 trap 'make -s down' EXIT
