@@ -4,10 +4,11 @@ the error tree and configuration both share (`errors`, `config`), and the reques
 checks every service makes (`validation`)."""
 
 from arbiter_kit.breaker import BreakerConfig, BreakerState, CircuitBreaker
-from arbiter_kit.client import Downstream, DownstreamConfig, RetryPolicy, downstream_error
+from arbiter_kit.client import Downstream, DownstreamConfig, downstream_error
 from arbiter_kit.config import ServerConfig
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import ArbiterError
+from arbiter_kit.retries import RetryPolicy
 from arbiter_kit.server import (
     Service,
     ServiceServer,

@@ -140,6 +140,12 @@ class CircuitBreaker:
             )
         return self._epoch
 
+    def retry_now(self) -> None:
+        """The downstream is reachable again: an OPEN breaker admits its trial calls now
+        instead of waiting out `open_seconds`."""
+        if self._state is BreakerState.OPEN:
+            self._transition(BreakerState.HALF_OPEN)
+
     def release(self, epoch: int | None = None) -> None:
         """Give back an admitted call that ended without an outcome (e.g. cancelled)."""
         if self._state is BreakerState.HALF_OPEN and epoch in (None, self._epoch):

@@ -4,7 +4,10 @@ Each call gets a timeout from the caller's remaining budget, passes a circuit br
 and a bound on in-flight calls, carries the request/session/trace ids, and is counted
 in the `grpc_client_*` metrics. Unary calls are retried by gRPC itself (service-config
 `retryPolicy`, UNAVAILABLE only, with `retryThrottling`); server streams are retried
-here, and only while no result has arrived.
+here, and only while no result has arrived. The breaker listens to the channel too: once
+the downstream was unreachable, it admits trial calls as soon as the channel connects
+again, and a trial waits for the connection rather than fail on a channel still
+reconnecting.
 """
 
 from __future__ import annotations
@@ -14,89 +17,31 @@ import contextlib
 import json
 import logging
 import os
-import random
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import Any
 
 import grpc
 
 from arbiter_kit import logs, metrics
-from arbiter_kit.breaker import BreakerConfig, CircuitBreaker, is_failure
+from arbiter_kit.breaker import BreakerConfig, BreakerState, CircuitBreaker, is_failure
 from arbiter_kit.config import env_float, env_int, env_override, env_str
 from arbiter_kit.deadline import Deadline
-from arbiter_kit.errors import ArbiterError, DeadlineExceeded, error_for_code, error_info
+from arbiter_kit.errors import (
+    ArbiterError,
+    DeadlineExceeded,
+    Unavailable,
+    error_for_code,
+    error_info,
+)
+from arbiter_kit.reachability import Reachability
+from arbiter_kit.retries import RetryPolicy, RetryThrottle
+
+__all__ = ["Downstream", "DownstreamConfig", "RetryPolicy", "downstream_error"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How calls to a downstream are retried: on UNAVAILABLE only, with backoff."""
-
-    default: ClassVar[RetryPolicy]
-    """The defaults below, as one shared instance."""
-
-    max_attempts: int = 3
-    """Attempts per call, the first included (gRPC caps its own retries at 5)."""
-    initial_backoff_seconds: float = 0.05
-    """Upper bound of the random (full-jitter) wait before the first retry."""
-    max_backoff_seconds: float = 1.0
-    """Upper bound of the wait before any retry."""
-    backoff_multiplier: float = 2.0
-    """Growth of that bound from one retry to the next."""
-    throttle_max_tokens: float = 10.0
-    """Retry throttling bucket: a failure takes a token, retries stop at half of this."""
-    throttle_token_ratio: float = 0.1
-    """Retry throttling: tokens a successful call puts back."""
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.max_attempts <= 5:
-            raise ValueError(f"max_attempts must be in 1..5, got {self.max_attempts}")
-        if self.initial_backoff_seconds <= 0 or self.max_backoff_seconds <= 0:
-            raise ValueError("backoff seconds must be > 0")
-        if self.backoff_multiplier < 1.0:
-            raise ValueError("backoff_multiplier must be >= 1")
-        # gRPC's service config holds maxTokens as a whole number (uint32).
-        tokens = self.throttle_max_tokens
-        if not (0 < tokens <= 1000 and float(tokens).is_integer()):
-            raise ValueError(f"throttle_max_tokens must be a whole number in 1..1000: {tokens}")
-        if self.throttle_token_ratio <= 0:
-            raise ValueError("throttle_token_ratio must be > 0")
-
-    def backoff(self, retry: int) -> float:
-        """A full-jitter wait before retry number `retry` (1 for the first retry)."""
-        bound = self.initial_backoff_seconds * self.backoff_multiplier ** (retry - 1)
-        return random.uniform(0.0, min(self.max_backoff_seconds, bound))
-
-    def service_config(self) -> dict[str, Any]:
-        """The gRPC service config that makes the channel retry by this policy."""
-        config: dict[str, Any] = {
-            "loadBalancingConfig": [{"round_robin": {}}],
-            "retryThrottling": {
-                "maxTokens": int(self.throttle_max_tokens),
-                "tokenRatio": self.throttle_token_ratio,
-            },
-        }
-        if self.max_attempts > 1:  # gRPC rejects a retryPolicy with maxAttempts < 2
-            config["methodConfig"] = [
-                {
-                    "name": [{}],  # every method of every service on this channel
-                    "retryPolicy": {
-                        "maxAttempts": self.max_attempts,
-                        "initialBackoff": f"{self.initial_backoff_seconds:.9f}s",
-                        "maxBackoff": f"{self.max_backoff_seconds:.9f}s",
-                        "backoffMultiplier": self.backoff_multiplier,
-                        "retryableStatusCodes": ["UNAVAILABLE"],
-                    },
-                }
-            ]
-        return config
-
-
-RetryPolicy.default = RetryPolicy()
 
 
 @dataclass(frozen=True)
@@ -117,17 +62,28 @@ class DownstreamConfig:
     """Retries on UNAVAILABLE."""
     breaker: BreakerConfig = BreakerConfig.default
     """This downstream's circuit breaker."""
+    max_reconnect_backoff_seconds: float = 1.0
+    """Longest wait between attempts to reconnect to a lost downstream, so a restarted
+    worker is found within about this long (gRPC's own default grows to 120 s)."""
+    trial_connect_seconds: float = 2.0
+    """How long a half-open breaker's trial call waits for the channel to connect
+    before it counts as a failure."""
 
     def __post_init__(self) -> None:
         if self.call_timeout_seconds <= 0 or self.max_in_flight < 1:
             raise ValueError("call_timeout_seconds must be > 0 and max_in_flight >= 1")
+        if self.max_reconnect_backoff_seconds < 0.1 or self.trial_connect_seconds <= 0:
+            raise ValueError(
+                "max_reconnect_backoff_seconds must be >= 0.1 and trial_connect_seconds > 0"
+            )
 
     @classmethod
     def from_env(
         cls, name: str, *, default_target: str, env: Mapping[str, str] | None = None
     ) -> DownstreamConfig:
         """Read `<NAME>_TARGET`, `_CALL_TIMEOUT_SECONDS`, `_MAX_IN_FLIGHT`,
-        `_MAX_MESSAGE_BYTES`, `_RETRY_<FIELD>` and `_BREAKER_<FIELD>` (e.g. PLANNER_...)."""
+        `_MAX_MESSAGE_BYTES`, `_MAX_RECONNECT_BACKOFF_SECONDS`, `_TRIAL_CONNECT_SECONDS`,
+        `_RETRY_<FIELD>` and `_BREAKER_<FIELD>` (e.g. PLANNER_...)."""
         e = os.environ if env is None else env
         p = name.upper().replace("-", "_")
         return cls(
@@ -138,10 +94,19 @@ class DownstreamConfig:
             max_message_bytes=env_int(e, f"{p}_MAX_MESSAGE_BYTES", 16 * 1024 * 1024),
             retry=env_override(e, f"{p}_RETRY", RetryPolicy.default),
             breaker=env_override(e, f"{p}_BREAKER", BreakerConfig.default),
+            max_reconnect_backoff_seconds=env_float(e, f"{p}_MAX_RECONNECT_BACKOFF_SECONDS", 1.0),
+            trial_connect_seconds=env_float(e, f"{p}_TRIAL_CONNECT_SECONDS", 2.0),
         )
 
     def channel_options(self) -> list[tuple[str, Any]]:
+        max_backoff_ms = round(self.max_reconnect_backoff_seconds * 1000)
         return [
+            # gRPC waits 1 s, then 1.6x longer each time, up to 120 s, between attempts to
+            # reconnect: a worker restarted after a few seconds' outage would be found
+            # seconds after it is healthy. (`grpc.min_reconnect_backoff_ms` is the time
+            # one connection attempt is given, not a wait: its default stays.)
+            ("grpc.initial_reconnect_backoff_ms", min(100, max_backoff_ms)),
+            ("grpc.max_reconnect_backoff_ms", max_backoff_ms),
             ("grpc.enable_retries", 1),
             ("grpc.service_config", json.dumps(self.retry.service_config())),
             ("grpc.max_send_message_length", self.max_message_bytes),
@@ -175,11 +140,13 @@ def downstream_error(name: str, error: grpc.aio.AioRpcError) -> ArbiterError:
         message = f"{name}: {_TRANSPORT_MESSAGES.get(code, 'the call failed')}"
     reason = info.reason if info is not None and info.reason else None
     return error_for_code(
-        code,
-        message,
-        reason=reason or f"{name.upper().replace('-', '_')}_{code.name}",
-        metadata=metadata,
+        code, message, reason=reason or _transport_reason(name, code), metadata=metadata
     )
+
+
+def _transport_reason(name: str, code: grpc.StatusCode) -> str:
+    """The reason of a failure the downstream did not describe itself: `PLANNER_UNAVAILABLE`."""
+    return f"{name.upper().replace('-', '_')}_{code.name}"
 
 
 _TRANSPORT_MESSAGES = {
@@ -189,24 +156,6 @@ _TRANSPORT_MESSAGES = {
     grpc.StatusCode.RESOURCE_EXHAUSTED: "the service is overloaded",
     grpc.StatusCode.UNIMPLEMENTED: "the service does not offer this method",
 }
-
-
-class _RetryThrottle:
-    """gRPC's retry throttling, for the stream retries gRPC cannot do itself."""
-
-    def __init__(self, policy: RetryPolicy) -> None:
-        self._max = policy.throttle_max_tokens
-        self._ratio = policy.throttle_token_ratio
-        self._tokens = policy.throttle_max_tokens
-
-    def failed(self) -> None:
-        self._tokens = max(0.0, self._tokens - 1.0)
-
-    def succeeded(self) -> None:
-        self._tokens = min(self._max, self._tokens + self._ratio)
-
-    def allows_retry(self) -> bool:
-        return self._tokens > self._max / 2
 
 
 class _ClientCall:
@@ -249,7 +198,8 @@ class Downstream:
             config.target, options=config.channel_options()
         )
         self._slots = asyncio.Semaphore(config.max_in_flight)
-        self._throttle = _RetryThrottle(config.retry)
+        self._throttle = RetryThrottle(config.retry)
+        self._reachability = Reachability(self.channel)
 
     async def __aenter__(self) -> Downstream:
         return self
@@ -274,8 +224,8 @@ class Downstream:
     ) -> Any:
         """Call a unary method within `deadline`; failures raise ArbiterError."""
         async with self._slot(deadline):
+            epoch = await self._admit(deadline)
             timeout = deadline.timeout(cap=self.config.call_timeout_seconds)
-            epoch = self.breaker.acquire()
             call = _ClientCall(method, "unary")
             try:
                 response = await method(request, timeout=timeout, metadata=logs.outgoing_metadata())
@@ -290,7 +240,7 @@ class Downstream:
                 raise
             call.received()
             call.done(grpc.StatusCode.OK)
-            self.breaker.record(True, call.elapsed(), epoch=epoch)
+            self._answered(call.elapsed(), epoch)
             return response
 
     async def stream(
@@ -315,8 +265,8 @@ class Downstream:
             got_result = False
             failure: grpc.aio.AioRpcError | None = None
             async with self._slot(deadline):
+                epoch = await self._admit(deadline)
                 timeout = deadline.timeout(cap=self.config.call_timeout_seconds)
-                epoch = self.breaker.acquire()
                 metrics_call = _ClientCall(method, "server_stream")
                 call = method(request, timeout=timeout, metadata=logs.outgoing_metadata())
                 # A stream's length is the work it reports on; how soon it answers is
@@ -337,14 +287,14 @@ class Downstream:
                     call.cancel()
                     metrics_call.done(grpc.StatusCode.CANCELLED)
                     if got_result:
-                        self.breaker.record(True, first_message or 0.0, epoch=epoch)
+                        self._answered(first_message or 0.0, epoch)
                     else:
                         self.breaker.release(epoch)
                     raise
                 seconds = metrics_call.elapsed() if first_message is None else first_message
                 if failure is None:
                     metrics_call.done(grpc.StatusCode.OK)
-                    self.breaker.record(True, seconds, epoch=epoch)
+                    self._answered(seconds, epoch)
                     self._throttle.succeeded()
                     return
                 error_out = self._failed(failure, metrics_call, epoch, seconds)
@@ -367,12 +317,55 @@ class Downstream:
             )
             await asyncio.sleep(wait)
 
+    async def _admit(self, deadline: Deadline) -> int:
+        """Pass the breaker; the epoch to record the call's outcome against.
+
+        An open breaker whose downstream was unreachable admits trial calls as soon as
+        the channel is connected again, whatever is left of its open time. A trial
+        waits for the channel to connect (within the deadline and `trial_connect_seconds`)
+        instead of failing at once on a channel that is still reconnecting.
+        """
+        if self.breaker.state is BreakerState.OPEN and self._reachability.back():
+            self.breaker.retry_now()
+        epoch = self.breaker.acquire()
+        if self.breaker.state is not BreakerState.HALF_OPEN:
+            return epoch
+        bound = self.config.trial_connect_seconds
+        within = min(deadline.remaining(), bound)
+        try:
+            connected = await self._reachability.connected(within=within)
+        except BaseException:
+            self.breaker.release(epoch)
+            raise
+        if connected:
+            return epoch
+        metadata = {"downstream": self.name}
+        if within < bound:
+            # The caller's deadline, not the downstream, ended the wait.
+            self.breaker.release(epoch)
+            raise DeadlineExceeded(
+                f"{self.name}: no connection before the deadline", metadata=metadata
+            )
+        self.breaker.record(False, within, epoch=epoch)
+        metrics.DEPENDENCY_FAILURES.labels(self.name, grpc.StatusCode.UNAVAILABLE.name).inc()
+        raise Unavailable(
+            f"{self.name}: {_TRANSPORT_MESSAGES[grpc.StatusCode.UNAVAILABLE]}",
+            reason=_transport_reason(self.name, grpc.StatusCode.UNAVAILABLE),
+            metadata=metadata,
+        )
+
+    def _answered(self, seconds: float, epoch: int) -> None:
+        """Record an attempt the downstream answered."""
+        self._reachability.answered()
+        self.breaker.record(True, seconds, epoch=epoch)
+
     def _failed(
         self, error: grpc.aio.AioRpcError, call: _ClientCall, epoch: int, seconds: float
     ) -> ArbiterError:
         """Record a failed attempt everywhere it counts; the error to raise for it."""
         code = error.code()
         call.done(code)
+        self._reachability.lost(code)
         self.breaker.record(not is_failure(code), seconds, epoch=epoch)
         metrics.DEPENDENCY_FAILURES.labels(self.name, code.name).inc()
         return downstream_error(self.name, error)
