@@ -4,6 +4,7 @@ fallbacks; AnalyzeData's UNIMPLEMENTED; input limits; health."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 import grpc
@@ -285,6 +286,28 @@ async def test_uncited_model_claims_are_flagged(model_analysis: Stub, model: Ope
     assert "1 of 2 claim sentence(s) cite no passage" in result.reflection.notes
     assert "\n\nNote: 1 sentence(s) above cite no passage" in result.answer
     assert "".join(out.deltas) == result.answer
+
+
+async def test_quoting_huge_passages_leaves_the_server_answering(
+    model_analysis: Stub, openai_channel: grpc.aio.Channel, model: OpenAIServer
+) -> None:
+    # A model may cite all 50 passages of 200,000 characters. Quoting them takes seconds,
+    # which run beside the event loop: a health check sent meanwhile is answered first.
+    text = ("A firm must report suspicious transactions to the FIU promptly. " * 3200)[:200_000]
+    passages = [common_pb2.Passage(source_id=f"p{n}", text=text) for n in range(50)]
+    model.script(Reply.stream(*(f"Firms must report to the FIU [{n}]. " for n in range(1, 51))))
+    request = analysis_pb2.SynthesizeRequest(question=QUESTION, passages=passages)
+    answered: list[str] = []
+    checking: asyncio.Future[list[str]] | None = None
+    async for message in model_analysis.Synthesize(request, timeout=60):
+        if message.WhichOneof("kind") == "result":
+            answered.append("result")
+            assert [c.index for c in message.result.citations] == list(range(1, 51))
+        elif message.progress.stage == "reflect":
+            checking = asyncio.ensure_future(health(openai_channel, ""))
+            checking.add_done_callback(lambda _: answered.append("health"))
+    assert checking is not None and await checking == ["SERVING"]
+    assert answered == ["health", "result"]
 
 
 async def test_model_failure_falls_back(model_analysis: Stub, model: OpenAIServer) -> None:
