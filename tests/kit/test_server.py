@@ -112,6 +112,41 @@ async def test_unexpected_exception_becomes_internal_without_leaking(
     assert any("secret" in (r.exc_text or "") or r.exc_info for r in caplog.records)
 
 
+@pytest.mark.parametrize("answer", [None, "text"], ids=["none", "not-a-message"])
+async def test_a_handler_answering_with_no_message_is_internal_without_leaking(
+    channel: grpc.aio.Channel, answer: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(planner_pb2_grpc.PlannerServiceServicer):
+        async def Plan(self, request: Any, context: Any) -> Any:
+            return answer
+
+    class BrokenSearch(search_pb2_grpc.SearchServiceServicer):
+        async def Research(self, request: Any, context: Any) -> AsyncIterator[Any]:
+            yield search_pb2.ResearchResponse()
+            yield answer
+
+    config = ServerConfig(port=0, metrics_port=None)
+    services = [
+        Service(PLANNER, Broken(), planner_pb2_grpc.add_PlannerServiceServicer_to_server),
+        Service(SEARCH, BrokenSearch(), search_pb2_grpc.add_SearchServiceServicer_to_server),
+    ]
+    async with built_server("kit-test", config, lambda: services) as server:
+        await server.start()
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as ch:
+                with pytest.raises(grpc.aio.AioRpcError) as unary:
+                    await plan(ch)
+                with pytest.raises(grpc.aio.AioRpcError) as stream:
+                    await research(ch)
+        finally:
+            await server.stop(0)
+    for failed in (unary.value, stream.value):
+        assert failed.code() is grpc.StatusCode.INTERNAL
+        assert failed.details() == INTERNAL_MESSAGE
+    # The operator sees what the handler answered with.
+    assert any("answered with a" in r.getMessage() for r in caplog.records)
+
+
 async def test_stream_error_after_messages_keeps_the_messages_and_maps_the_error(
     channel: grpc.aio.Channel, search: ScriptedSearch
 ) -> None:

@@ -1,6 +1,6 @@
-"""Server interceptors: the bulkhead, request decoding, Prometheus metrics,
-request-scoped logging context, and the mapping of domain errors to
-`google.rpc.Status`. One wrapper serves all four RPC kinds."""
+"""Server interceptors: the bulkhead, request decoding and response encoding,
+Prometheus metrics, request-scoped logging context, and the mapping of domain errors
+to `google.rpc.Status`. One wrapper serves all four RPC kinds."""
 
 from __future__ import annotations
 
@@ -39,12 +39,13 @@ _UNDECODABLE = (
 
 @dataclass(frozen=True)
 class _Rpc:
-    """One method as the wrappers see it: its labels, how its requests are decoded, and
-    the bulkhead its calls count against (None for probes)."""
+    """One method as the wrappers see it: its labels, how its messages are decoded and
+    encoded, and the bulkhead its calls count against (None for probes)."""
 
     method: str
     kind: str
     deserializer: Callable[[bytes], Any] | None
+    serializer: Callable[[Any], bytes] | None
     bulkhead: Bulkhead | None
 
     def admitted(self) -> AbstractContextManager[None]:
@@ -66,6 +67,26 @@ class _Rpc:
             log.info("undecodable request", extra={"method": self.method, "error": str(exc)})
             which = "" if position is None else f"message {position} of the stream "
             raise InvalidArgument("request", f"{which}{_UNDECODABLE}") from None
+
+    def encoded(self, response: Any) -> Any:
+        """The handler's response as bytes.
+
+        A handler that answers with something other than its response message (None, a
+        message of another type) is a bug: gRPC would send the caller UNKNOWN naming the
+        TypeError; this makes it INTERNAL, logged, with nothing shown.
+        """
+        try:
+            return self.wire(response)
+        except Exception as exc:
+            answered = type(response).__name__
+            raise Internal(f"{self.method} answered with a {answered}") from exc
+
+    def wire(self, response: Any) -> Any:
+        """gRPC's serializer for the method: bytes (encoded by the wrapper) go as they
+        are; what a handler passes to `context.write()` is encoded here."""
+        if self.serializer is None or isinstance(response, bytes):
+            return response
+        return self.serializer(response)
 
 
 class _Call:
@@ -140,10 +161,18 @@ def _wrap_unary_response(
             await _fail(call, context, exc)
             raise
         code = _ended_code(context)
-        if response is not None and code is grpc.StatusCode.OK:
-            call.sent()
+        if code is not grpc.StatusCode.OK:
+            # The handler set its own status (set_code) and sends no response.
+            call.done(code)
+            return b""
+        try:
+            encoded = rpc.encoded(response)
+        except Internal as exc:
+            await _fail(call, context, exc)
+            raise
+        call.sent()
         call.done(code)
-        return response
+        return encoded
 
     return handle
 
@@ -161,8 +190,9 @@ def _wrap_stream_response(
                     await responses
                 else:
                     async for response in responses:
+                        encoded = rpc.encoded(response)
                         call.sent()
-                        yield response
+                        yield encoded
         except grpc.aio.AbortError:
             call.done(_ended_code(context))
             raise
@@ -217,6 +247,7 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             method=method,
             kind=metrics.rpc_type(streams_in, handler.response_streaming),
             deserializer=handler.request_deserializer,
+            serializer=handler.response_serializer,
             bulkhead=None if service in PROBE_SERVICES else self._bulkhead,
         )
         factory: Any
@@ -237,11 +268,10 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                 else grpc.unary_unary_rpc_method_handler
             )
         # No deserializer: the handler gets the caller's bytes and decodes them inside
-        # the wrapper, where a failure is the caller's INVALID_ARGUMENT.
+        # the wrapper, where a failure is the caller's INVALID_ARGUMENT; responses are
+        # encoded there too, where a failure is a logged INTERNAL.
         new_handler: grpc.RpcMethodHandler[Any, Any] = factory(
-            wrapped,
-            request_deserializer=None,
-            response_serializer=handler.response_serializer,
+            wrapped, request_deserializer=None, response_serializer=rpc.wire
         )
         return new_handler
 
