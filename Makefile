@@ -11,7 +11,7 @@ PYPROJECTS := $(addsuffix /pyproject.toml,$(PACKAGES))
 RUN_DIR ?= .run
 BUF := .tools/node_modules/.bin/buf
 
-.PHONY: setup proto up down status demo test lint bench eval clean
+.PHONY: setup proto up down status demo test lint bench eval clean fuzz
 
 setup: $(STAMP)
 
@@ -56,6 +56,11 @@ bench: setup
 # Retrieval quality: EVAL_LIMIT queries per set (0: all), EVAL_CONCURRENCY calls in flight.
 eval: setup
 	@$(BIN)/python scripts/eval.py
+
+# Hostile calls against the suite: FUZZ_ARGS passes flags (--calls-per-rpc, --seed,
+# --services, --concurrency, --json; see docs/fuzz.md).
+fuzz: setup
+	@$(BIN)/python scripts/fuzz.py $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) .tools libs/proto/src/arbiter $(RUN_DIR)
