@@ -441,3 +441,22 @@ async def test_json_log_lines_carry_the_callers_request_session_and_trace_ids(
     # A call that brings no ids gets fresh ones, so its lines can still be followed.
     assert second["request_id"] and second["request_id"] != "req-42"
     assert len(second["trace_id"]) == 32 and "session_id" not in second
+
+
+async def test_outsized_or_spaced_caller_ids_are_not_carried(
+    channel: grpc.aio.Channel, planner: ScriptedPlanner
+) -> None:
+    seen: list[tuple[str, str]] = []
+
+    async def note_ids(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        seen.append((logs.request_id.get(), logs.session_id.get()))
+
+    planner.actions = [note_ids, note_ids]
+    stub = planner_pb2_grpc.PlannerServiceStub(channel)
+    for request_id, session_id in (("r" * 3000, "s" * 3000), ("req 1", "sess 1")):
+        metadata = (("x-request-id", request_id), ("x-session-id", session_id))
+        await stub.Plan(planner_pb2.PlanRequest(question="q"), timeout=5, metadata=metadata)
+    for (request_id, session_id), sent in zip(seen, ("r" * 3000, "req 1"), strict=True):
+        # A fresh request id instead, so the call's lines can still be followed.
+        assert request_id and request_id != sent and len(request_id) <= 128
+        assert session_id == ""

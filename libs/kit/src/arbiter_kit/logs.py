@@ -19,6 +19,10 @@ trace_id: contextvars.ContextVar[str] = contextvars.ContextVar("trace_id", defau
 
 # W3C trace context: version-traceid-parentid-flags, lower-case hex.
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+# A caller's request or session id is kept only when short and printable: it is
+# written to every log line and forwarded to every downstream, where an outsized one
+# would overflow the metadata limit and fail calls (and trip breakers) for everyone.
+_CALLER_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -57,14 +61,19 @@ class JsonFormatter(logging.Formatter):
 def bind_incoming(metadata: Iterable[tuple[str, str | bytes]]) -> None:
     """Set this call's request, session and trace ids from its metadata.
 
-    A call without a request id or a valid `traceparent` gets fresh ones, so every log
-    line of the call, and every call it makes downstream, carries both.
+    A call without a valid request id (at most 128 printable ASCII characters) or a
+    valid `traceparent` gets fresh ones, so every log line of the call, and every call
+    it makes downstream, carries both; an invalid session id is dropped.
     """
     md = {key: value for key, value in metadata if isinstance(value, str)}
-    request_id.set(md.get("x-request-id") or secrets.token_hex(8))
-    session_id.set(md.get("x-session-id", ""))
+    request_id.set(_caller_id(md.get("x-request-id", "")) or secrets.token_hex(8))
+    session_id.set(_caller_id(md.get("x-session-id", "")))
     match = _TRACEPARENT.match(md.get("traceparent", "").strip())
     trace_id.set(match.group(1) if match else secrets.token_hex(16))
+
+
+def _caller_id(value: str) -> str:
+    return value if _CALLER_ID.match(value) else ""
 
 
 def outgoing_metadata() -> tuple[tuple[str, str], ...]:
