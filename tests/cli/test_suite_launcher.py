@@ -100,8 +100,8 @@ def plans_served(s: Suite) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-def greet(s: Suite) -> gateway_pb2.FinalResponse:
-    with grpc.insecure_channel(s.target("gateway")) as channel:
+def greet(gateway: str) -> gateway_pb2.FinalResponse:
+    with grpc.insecure_channel(gateway) as channel:
         stub = gateway_pb2_grpc.GatewayServiceStub(channel)
         events = [r.event for r in stub.Ask(gateway_pb2.AskRequest(question="Hello!"), timeout=30)]
     assert events[-1].HasField("final_response"), events[-1]
@@ -122,7 +122,7 @@ def test_each_gateway_greets_through_its_own_planner(two_suites: tuple[Suite, Su
     first, second = two_suites
     for asked, other in ((first, second), (second, first)):
         before = plans_served(asked), plans_served(other)
-        assert greet(asked).answer
+        assert greet(asked.target("gateway")).answer
         assert (plans_served(asked), plans_served(other)) == (before[0] + 1, before[1])
 
 
@@ -146,6 +146,27 @@ def test_down_stops_what_up_started_in_its_run_dir(tmp_path: Path) -> None:
     assert all(suite.health(s.target(name)) == "UNREACHABLE" for name in SERVICES)
     status = s.launcher("status")
     assert status.returncode == 1 and "not up" in status.stderr
+
+
+def test_an_ephemeral_suite_ignores_the_address_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the end-to-end tests and make bench start: private, on free loopback ports,
+    # whatever the shell says (here: a taken port and a target where nothing listens).
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setenv("PLANNER_PORT", str(taken.getsockname()[1]))
+        monkeypatch.setenv("PLANNER_TARGET", "127.0.0.1:1")
+        monkeypatch.setenv("GATEWAY_HOST", "0.0.0.0")
+        env = {"SEARCH_EMBEDDER": "none", "SEARCH_MILVUS_URI": str(tmp_path / "m" / "milvus.db")}
+        running = suite.start_all(env=env, log_dir=tmp_path / "logs", ephemeral=True)
+        try:
+            assert all(r.target.startswith("127.0.0.1:") for r in running.values())
+            assert greet(running["gateway"].target).answer
+        finally:
+            for r in reversed(list(running.values())):
+                suite.stop(r.process)
 
 
 def test_the_gateway_keeps_a_target_its_settings_name() -> None:
