@@ -1,5 +1,6 @@
-"""The fast path: greetings, thanks, goodbyes, obvious out-of-scope requests and
-questions too vague to act on are answered by pattern, with no model call at all."""
+"""The fast path: small talk (the patterns the gateway shares, from `arbiter_text`),
+obvious out-of-scope requests and questions too vague to act on are answered by
+pattern, with no model call at all."""
 
 from __future__ import annotations
 
@@ -8,33 +9,10 @@ from dataclasses import dataclass
 
 from arbiter.common.v1 import common_pb2
 from arbiter_llm.text import keywords, words
+from arbiter_text import CAPABILITIES, GREETING_REPLY, plain, small_talk
 
 from arbiter_planner.rulebooks import RulebookCatalogue
 
-CAPABILITIES = (
-    "I'm Arbiter, an assistant for the financial regulation of Abu Dhabi Global Market "
-    "(ADGM). Ask me what the rules require (for example, what a firm must do when it "
-    "suspects money laundering), whether a situation you describe complies with them, or "
-    "about the findings data, and I will answer with citations to the rules."
-)
-
-_GREETING = re.compile(
-    r"^(?:(?:hi|hello|hey|hiya|howdy|greetings|yo|salaam|salam|marhaba|ahlan|"
-    r"good (?:morning|afternoon|evening|day))(?: (?:there|all|everyone|arbiter|team|folks))?"
-    r"(?: how are you(?: doing)?(?: today)?)?|how are you(?: doing)?(?: today)?|"
-    r"what'?s up|who are you|what can you do|what do you do|are you there)$"
-)
-_THANKS = re.compile(
-    r"^(?:(?:ok|okay|great|perfect|awesome|brilliant|nice|excellent) )?"
-    r"(?:thanks|thank you|thank u|thx|ty|cheers|many thanks|much appreciated|thanks a lot|"
-    r"thank you very much|thanks so much|thank you so much)"
-    r"(?: (?:again|arbiter|a lot|for (?:the|your) help|very much))?$"
-)
-_GOODBYE = re.compile(
-    r"^(?:(?:ok|okay|thanks|thank you) )?(?:bye|goodbye|good bye|bye bye|see you|see ya|"
-    r"farewell|good night|later|that'?s all|that is all|have a nice day)"
-    r"(?: (?:now|then|arbiter|for now|later|soon))?$"
-)
 _OUT_OF_SCOPE = re.compile(
     r"\b(?:weather|forecast|raining|sunny|joke|jokes|funny|riddle|recipe|recipes|cook|cooking|"
     r"bake|baking|ingredients|football|soccer|cricket|basketball|tennis|golf|formula 1|"
@@ -92,7 +70,6 @@ class FastAnswer:
     rationale: str
 
 
-THANKS_REPLY = "You're welcome. Ask me another question about ADGM regulation whenever you like."
 IRRELEVANT_REPLY = "Sorry, that is outside what I can help with. " + CAPABILITIES
 UNCLEAR_REPLY = (
     "Could you tell me a little more about what you would like to know{about}? For "
@@ -107,14 +84,7 @@ def canned_reply(intent: common_pb2.Intent) -> str:
         return IRRELEVANT_REPLY
     if intent == common_pb2.INTENT_UNCLEAR:
         return UNCLEAR_REPLY.format(about="")
-    return f"Hello! {CAPABILITIES}"
-
-
-def _plain(question: str) -> str:
-    """Lower-case words only: `Hello, Arbiter!` -> `hello arbiter`."""
-    text = question.lower().replace("\u2019", "'")
-    text = re.sub(r"[^a-z0-9' ]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return GREETING_REPLY
 
 
 class FastPath:
@@ -124,28 +94,15 @@ class FastPath:
         self.rulebooks = rulebooks
 
     def answer(self, question: str) -> FastAnswer | None:
-        plain = _plain(question)
-        if _GREETING.match(plain):
+        talk = small_talk(question)
+        if talk is not None:
             return FastAnswer(
-                common_pb2.INTENT_CHITCHAT, 0.97, f"Hello! {CAPABILITIES}", "pattern: greeting"
+                common_pb2.INTENT_CHITCHAT, talk.confidence, talk.reply, f"pattern: {talk.kind}"
             )
-        if _THANKS.match(plain):
-            return FastAnswer(
-                common_pb2.INTENT_CHITCHAT,
-                0.97,
-                THANKS_REPLY,
-                "pattern: thanks",
-            )
-        if _GOODBYE.match(plain):
-            return FastAnswer(
-                common_pb2.INTENT_CHITCHAT,
-                0.95,
-                "Goodbye. Come back any time you have a question about ADGM regulation.",
-                "pattern: goodbye",
-            )
+        words_only = plain(question)
         mentions = self.rulebooks.mentioned(question)
-        topic = _OUT_OF_SCOPE.search(plain)
-        if topic and not mentions and not _DOMAIN.search(plain):
+        topic = _OUT_OF_SCOPE.search(words_only)
+        if topic and not mentions and not _DOMAIN.search(words_only):
             return FastAnswer(
                 common_pb2.INTENT_IRRELEVANT,
                 0.9,
@@ -153,7 +110,7 @@ class FastPath:
                 f"{topic.group()} are not in my remit. {CAPABILITIES}",
                 f"pattern: out of scope ({topic.group()})",
             )
-        if _vague(plain):
+        if _vague(words_only):
             about = f" about {', '.join(mentions)}" if mentions else ""
             return FastAnswer(
                 common_pb2.INTENT_UNCLEAR,
@@ -164,9 +121,10 @@ class FastPath:
         return None
 
 
-def _vague(plain: str) -> bool:
-    content = [w for w in keywords(plain, ignore=_VAGUE_WORDS) if not w.isdigit()]
+def _vague(text: str) -> bool:
+    """`text` (plain words) has too little content to plan for."""
+    content = [w for w in keywords(text, ignore=_VAGUE_WORDS) if not w.isdigit()]
     if not content:
         return True
     # One content word is a topic, not a question, unless it is asked as one.
-    return len(content) == 1 and len(words(plain)) <= 3 and not _QUESTION_FORM.match(plain)
+    return len(content) == 1 and len(words(text)) <= 3 and not _QUESTION_FORM.match(text)
