@@ -5,7 +5,7 @@ internals: exception names, tracebacks, module paths, file paths, addresses."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from google.protobuf.descriptor import FieldDescriptor
@@ -42,9 +42,9 @@ class Answer:
     undecodable_responses: int = 0
 
 
-def problems(answer: Answer, caller_text: str) -> list[tuple[str, str]]:
+def problems(answer: Answer, sent: Callable[[], str]) -> list[tuple[str, str]]:
     """(what, evidence) for each way `answer` fails the checks. Text that only repeats
-    what the caller sent (`caller_text`) is never counted as a leak."""
+    what the caller sent (`sent()`, asked only when a pattern matches) is no leak."""
     found = []
     if answer.code in FORBIDDEN_CODES:
         found.append((answer.code, answer.details))
@@ -54,7 +54,7 @@ def problems(answer: Answer, caller_text: str) -> list[tuple[str, str]]:
     for where, text in _readable_texts(answer):
         for what, pattern in LEAKS:
             for match in pattern.finditer(text):
-                if match.group() not in caller_text:
+                if match.group() not in sent():
                     found.append((f"leak of {what} in {where}", _around(text, match)))
                     break
     if answer.undecodable_responses:

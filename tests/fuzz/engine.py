@@ -6,6 +6,7 @@ tests/fuzz/test_fuzz.py (a bounded count) and scripts/fuzz.py (`make fuzz`)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import re
 from collections.abc import Mapping
@@ -139,8 +140,8 @@ class Fuzzer:
         answer = await send(
             self.channels[rpc.service], rpc, request, deadline=self.settings.deadline
         )
-        text = caller_text(request.messages, request.payloads)
-        return _Found(answer.code, problems(answer, text))
+        sent = functools.cache(lambda: caller_text(request.messages, request.payloads))
+        return _Found(answer.code, problems(answer, sent))
 
     async def _record(
         self, rpc: Rpc, request: Request, what: str, evidence: str, call: str

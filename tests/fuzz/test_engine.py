@@ -53,7 +53,7 @@ def test_every_service_and_kind_of_rpc_is_found_in_the_descriptors() -> None:
     ],
 )
 def test_internals_in_a_status_message_are_leaks(details: str) -> None:
-    found = problems(Answer(code="INVALID_ARGUMENT", details=details), caller_text([], []))
+    found = problems(Answer(code="INVALID_ARGUMENT", details=details), lambda: "")
     assert any(what.startswith("leak of") for what, _ in found), found
 
 
@@ -67,22 +67,22 @@ def test_leaks_in_status_details_and_in_stream_error_events_are_found() -> None:
     answer = Answer(
         code="OK", metadata=[(DETAILS_KEY, detail.SerializeToString())], responses=[event]
     )
-    found = [what for what, _ in problems(answer, "")]
+    found = [what for what, _ in problems(answer, lambda: "")]
     assert "leak of exception class in error info" in found
     assert "INTERNAL relayed in the stream" in found
 
 
 def test_internal_and_unknown_fail_and_a_clear_refusal_does_not() -> None:
     for code in ("INTERNAL", "UNKNOWN"):
-        assert problems(Answer(code=code, details="internal error"), "")
+        assert problems(Answer(code=code, details="internal error"), lambda: "")
     refusal = Answer(code="INVALID_ARGUMENT", details="session_id: must not be empty")
-    assert problems(refusal, "") == []
+    assert problems(refusal, lambda: "") == []
 
 
 def test_the_callers_own_text_quoted_back_is_no_leak() -> None:
     request = gateway_pb2.GetSessionRequest(session_id="a/b/c.py")
     echo = Answer(code="NOT_FOUND", details="no session 'a/b/c.py'")
-    assert problems(echo, caller_text([request], [request.SerializeToString()])) == []
+    assert problems(echo, lambda: caller_text([request], [request.SerializeToString()])) == []
 
 
 def test_the_same_seed_draws_the_same_requests_and_another_seed_others() -> None:

@@ -93,22 +93,26 @@ class Values:
     def __init__(self, rng: random.Random, *, max_string_chars: int) -> None:
         self.rng = rng
         self.max_string_chars = max_string_chars
-        self.budget = 2 * max_string_chars
-        """Characters left for the request being built: lists of long strings stay
-        within the message limit's order of magnitude."""
+        big = rng.random() < 0.2
+        self.budget = 2 * max_string_chars if big else min(max_string_chars, 256 * 1024)
+        """Characters left for the request being built: one request in five may reach
+        the message limit's order of magnitude, the rest stay small so a run is quick."""
 
     def length(self) -> int:
-        """A string length: mostly short, sometimes on a limit's edge, rarely huge."""
-        ladder = [0, 1, 2, 63, 64, 65, 127, 128, 129, 4000, 4001, 8000, 8001, ID_CHARS]
-        ladder += [self.max_string_chars // 4, self.max_string_chars]
+        """A string length: mostly short, often on a limit's edge, rarely huge (one in a
+        hundred up to `max_string_chars`, so a run's traffic stays modest)."""
+        ladder = [0, 1, 2, 63, 64, 65, 127, 128, 129, 4000, 4001, 8000, 8001, ID_CHARS, 65_536]
         roll = self.rng.random()
-        if roll < 0.6:
+        if roll < 0.65:
             n = self.rng.randint(0, 40)
-        elif roll < 0.9:
-            n = min(self.rng.choice(ladder), self.max_string_chars)
+        elif roll < 0.95:
+            n = self.rng.choice(ladder)
+        elif roll < 0.99:
+            n = self.rng.randint(0, 65_536)
         else:
-            n = self.rng.randint(0, self.max_string_chars)
-        n = min(n, max(self.budget, 40))
+            top = self.max_string_chars
+            n = self.rng.choice([top // 4, top, self.rng.randint(0, top)])
+        n = min(n, self.max_string_chars, max(self.budget, 40))
         self.budget -= n
         return n
 
