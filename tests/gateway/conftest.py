@@ -56,6 +56,27 @@ async def workers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dic
                 await server.stop(0)
 
 
+NOWHERE = "127.0.0.1:1"
+"""A loopback address where nothing listens: calls to it fail at once (UNAVAILABLE)."""
+
+
+@pytest.fixture(scope="module")
+async def planner_only() -> AsyncIterator[dict[str, str]]:
+    """Targets with only a real planner behind them (offline LLM): enough for sessions
+    that need no other worker, such as a greeting's."""
+    server = planner_server(SERVER, OfflineLLM())
+    port = await server.start()
+    try:
+        yield {
+            "planner": f"127.0.0.1:{port}",
+            "search": NOWHERE,
+            "analysis": NOWHERE,
+            "audit": NOWHERE,
+        }
+    finally:
+        await server.stop(0)
+
+
 @pytest.fixture
 async def black_hole() -> AsyncIterator[str]:
     """A TCP endpoint that accepts connections and never answers: calls to it hang."""

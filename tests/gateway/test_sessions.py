@@ -58,3 +58,23 @@ async def test_registry_checks_tokens_and_evicts_oldest_finished_sessions():
     assert reg.authorise(second.id, second.resume_token) is second
     with pytest.raises(PermissionDenied):
         reg.authorise(second.id, "wrong")
+
+
+async def test_follow_after_the_last_event_of_an_ended_session_ends_at_once():
+    s = Session("q")
+    await s.emit(planning_started=gateway_pb2.PlanningStarted(message="a"))
+    await s.emit(final_response=gateway_pb2.FinalResponse(answer="x"))
+
+    async def seqs(after_seq: int) -> list[int]:
+        return [e.seq async for e in s.follow(after_seq=after_seq)]
+
+    assert await asyncio.wait_for(seqs(2), 5) == []
+    assert await asyncio.wait_for(seqs(1), 5) == [2]
+
+
+async def test_tokens_compare_safely_whatever_their_characters():
+    reg = SessionRegistry(capacity=2)
+    session = reg.open("q")
+    for token in ("é", "\U0001f600", "", session.resume_token + "é"):
+        with pytest.raises(PermissionDenied):
+            reg.authorise(session.id, token)

@@ -11,7 +11,7 @@ from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2
 from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
 from arbiter_kit.deadline import Deadline
-from arbiter_kit.errors import ArbiterError, FailedPrecondition, NotFound
+from arbiter_kit.errors import ArbiterError, FailedPrecondition, NotFound, shown
 
 from arbiter_gateway.config import GatewayConfig
 from arbiter_gateway.sessions import Session, State
@@ -181,10 +181,10 @@ class SessionRun:
     async def skip(self, step_id: str) -> common_pb2.Step:
         step = self.steps.get(step_id)
         if step is None:
-            raise NotFound(f"no step {step_id!r} in this session", reason="STEP_NOT_FOUND")
+            raise NotFound(f"no step {shown(step_id)} in this session", reason="STEP_NOT_FOUND")
         if step.status in FINISHED:
             raise FailedPrecondition(
-                f"step {step_id!r} has already finished", reason="STEP_FINISHED"
+                f"step {shown(step_id)} has already finished", reason="STEP_FINISHED"
             )
         self.skipped.add(step_id)
         task = self.tasks.get(step_id)

@@ -11,33 +11,13 @@ from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from arbiter_kit import logs
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import FailedPrecondition, InvalidArgument, Unimplemented
-from arbiter_kit.validation import metadata_filters, required_text
+from arbiter_kit.validation import required_id
 
 from arbiter_gateway.config import GatewayConfig
+from arbiter_gateway.requests import known_enums, validate_ask
 from arbiter_gateway.runner import SessionRun
 from arbiter_gateway.sessions import SessionRegistry, State
 from arbiter_gateway.steps import Workers
-
-MAX_FILTERS = 16
-MAX_FILTER_VALUES = 64
-
-
-def validate_ask(request: gateway_pb2.AskRequest, config: GatewayConfig) -> str:
-    """The question, stripped; raises InvalidArgument naming the bad field."""
-    question = required_text("question", request.question, max_chars=config.max_question_chars)
-    metadata_filters(
-        "filters",
-        request.filters,
-        max_filters=MAX_FILTERS,
-        max_values=MAX_FILTER_VALUES,
-        max_value_chars=None,
-    )
-    if request.require_approval:
-        raise Unimplemented(
-            "plan approval is not available yet; ask without require_approval",
-            reason="APPROVAL_UNAVAILABLE",
-        )
-    return question
 
 
 class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):  # type: ignore[misc]
@@ -74,9 +54,8 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):  # type: ignore[
     async def Resume(
         self, request: gateway_pb2.ResumeRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[gateway_pb2.ResumeResponse]:
-        if not request.session_id:
-            raise InvalidArgument("session_id", "must not be empty")
-        session = self.sessions.authorise(request.session_id, request.resume_token)
+        session_id = required_id("session_id", request.session_id)
+        session = self.sessions.authorise(session_id, request.resume_token)
         if request.after_seq > len(session.events):
             raise InvalidArgument("after_seq", f"the session has {len(session.events)} events")
         async for event in session.follow(request.after_seq):
@@ -85,7 +64,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):  # type: ignore[
     async def CancelSession(
         self, request: gateway_pb2.CancelSessionRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> gateway_pb2.CancelSessionResponse:
-        session = self.sessions.get(request.session_id)
+        session = self.sessions.get(required_id("session_id", request.session_id))
         if session.task is not None and not session.task.done():
             session.task.cancel()
             await asyncio.wait([session.task], timeout=5.0)
@@ -94,21 +73,25 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):  # type: ignore[
     async def SkipStep(
         self, request: gateway_pb2.SkipStepRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> gateway_pb2.SkipStepResponse:
-        session = self.sessions.get(request.session_id)
+        session_id = required_id("session_id", request.session_id)
+        step_id = required_id("step_id", request.step_id)
+        session = self.sessions.get(session_id)
         run = self.runs.get(session.id)
         if run is None or session.state != State.SESSION_STATE_RUNNING:
             raise FailedPrecondition("the session is not running", reason="SESSION_NOT_RUNNING")
-        step = await run.skip(request.step_id)
+        step = await run.skip(step_id)
         return gateway_pb2.SkipStepResponse(step=step)
 
     async def GetSession(
         self, request: gateway_pb2.GetSessionRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> gateway_pb2.GetSessionResponse:
         return gateway_pb2.GetSessionResponse(
-            session=self.sessions.get(request.session_id).snapshot()
+            session=self.sessions.get(required_id("session_id", request.session_id)).snapshot()
         )
 
     async def DecidePlan(
         self, request: gateway_pb2.DecidePlanRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> gateway_pb2.DecidePlanResponse:
+        required_id("session_id", request.session_id)
+        known_enums(request)
         raise Unimplemented("plan approval is not available yet", reason="APPROVAL_UNAVAILABLE")

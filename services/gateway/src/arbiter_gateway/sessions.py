@@ -13,7 +13,7 @@ from typing import Any
 
 from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2
-from arbiter_kit.errors import FailedPrecondition, NotFound, PermissionDenied
+from arbiter_kit.errors import FailedPrecondition, NotFound, PermissionDenied, shown
 from google.protobuf import timestamp_pb2
 
 State = gateway_pb2.SessionState
@@ -52,12 +52,15 @@ class Session:
         return event
 
     async def follow(self, after_seq: int = 0) -> AsyncIterator[gateway_pb2.SessionEvent]:
-        """The events after `after_seq`, then the live ones, until the terminal event."""
+        """The events after `after_seq`, then the live ones, until the terminal event (at
+        once when the session has ended and nothing is after `after_seq`)."""
         next_index = after_seq
         while True:
             async with self._changed:
                 await self._changed.wait_for(partial(self._has_more, next_index))
                 batch = self.events[next_index:]
+            if not batch:
+                return
             for event in batch:
                 yield event
             next_index += len(batch)
@@ -65,7 +68,8 @@ class Session:
                 return
 
     def _has_more(self, index: int) -> bool:
-        return len(self.events) > index
+        """Events past `index` to deliver, or none ever will be (the session has ended)."""
+        return len(self.events) > index or self.finished
 
     def snapshot(self) -> gateway_pb2.Session:
         return gateway_pb2.Session(
@@ -95,12 +99,15 @@ class SessionRegistry:
     def get(self, session_id: str) -> Session:
         session = self._sessions.get(session_id)
         if session is None:
-            raise NotFound(f"no session {session_id!r} on this gateway", reason="SESSION_NOT_FOUND")
+            raise NotFound(
+                f"no session {shown(session_id)} on this gateway", reason="SESSION_NOT_FOUND"
+            )
         return session
 
     def authorise(self, session_id: str, resume_token: str) -> Session:
         session = self.get(session_id)
-        if not secrets.compare_digest(session.resume_token, resume_token):
+        # compare_digest takes str only when both are ASCII; bytes compare any token.
+        if not secrets.compare_digest(session.resume_token.encode(), resume_token.encode()):
             raise PermissionDenied("the resume token does not match", reason="BAD_RESUME_TOKEN")
         return session
 
