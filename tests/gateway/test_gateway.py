@@ -9,9 +9,10 @@ import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2
 from arbiter_kit.breaker import BreakerConfig
+from arbiter_text import GREETING_REPLY, THANKS_REPLY
 from prometheus_client import REGISTRY
 
-from tests.gateway.conftest import ask, gateway, kinds, step_events
+from tests.gateway.conftest import NOWHERE, ask, gateway, kinds, step_events
 from tests.support.servers import assert_invalid_argument
 
 S = common_pb2.StepStatus
@@ -185,3 +186,54 @@ async def test_a_hanging_worker_ends_at_the_step_deadline(workers, black_hole):
     assert failed, kinds(events)
     assert "deadline" in failed[0].error.lower()
     assert kinds(events)[-1] == "final_response"
+
+
+async def test_planner_down_greetings_are_still_answered_from_the_same_patterns(workers):
+    # The breaker opens after the first failure, so the second greeting meets it open.
+    breaker = BreakerConfig(window_size=2, minimum_calls=1, open_seconds=60, half_open_calls=1)
+    async with gateway({**workers, "planner": NOWHERE}, breaker=breaker) as stub:
+        for question, reply in [
+            ("Good morning!", GREETING_REPLY),
+            ("hello there", GREETING_REPLY),
+            ("Thanks a lot!", THANKS_REPLY),
+        ]:
+            events = await ask(stub, question)
+            assert kinds(events) == [
+                "session_started",
+                "planning_started",
+                "plan_ready",
+                "final_response",
+            ]
+            plan = events[2].plan_ready.plan
+            assert plan.intent == common_pb2.INTENT_CHITCHAT
+            assert "planner is unavailable" in plan.rationale
+            final = events[-1].final_response
+            assert final.answer == reply and not final.missing
+    assert (
+        REGISTRY.get_sample_value("arbiter_circuit_breaker_state", {"downstream": "planner"}) == 1
+    )
+
+
+async def test_planner_down_research_runs_on_a_degraded_default_plan(workers):
+    async with gateway({**workers, "planner": NOWHERE}) as stub:
+        events = await ask(stub, RESEARCH)
+    plan = events[2].plan_ready.plan
+    assert [(s.kind, list(s.depends_on)) for s in plan.steps] == [
+        (common_pb2.STEP_KIND_RESEARCH, []),
+        (common_pb2.STEP_KIND_SYNTHESIZE, ["s1"]),
+    ]
+    assert plan.rationale.startswith("degraded: the planner is unavailable")
+    for step in plan.steps:
+        assert (step.id, S.STEP_STATUS_COMPLETED) in step_events(events)
+    final = events[-1].final_response
+    assert kinds(events)[-1] == "final_response"
+    assert final.answer and final.citations
+    assert any("planning" in m and "not classified" in m for m in final.missing)
+
+
+async def test_a_refusal_by_the_planner_is_not_mistaken_for_it_being_down(workers):
+    # The planner is up and refuses this question (too long for it): no fallback plan.
+    async with gateway(workers, max_question_chars=10_000) as stub:
+        events = await ask(stub, "What must a firm do? " * 300)
+    assert kinds(events)[-1] == "error"
+    assert events[-1].error.code == "INVALID_ARGUMENT"

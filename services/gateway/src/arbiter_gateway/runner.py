@@ -10,10 +10,12 @@ import logging
 from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2
 from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
+from arbiter_kit.breaker import is_failure
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import ArbiterError, FailedPrecondition, NotFound, shown
 
 from arbiter_gateway.config import GatewayConfig
+from arbiter_gateway.fallback import degraded_note, fallback_plan
 from arbiter_gateway.sessions import Session, State
 from arbiter_gateway.steps import STEPS, Evidence, Workers
 
@@ -83,14 +85,12 @@ class SessionRun:
         await s.emit(
             planning_started=gateway_pb2.PlanningStarted(message="classifying the question")
         )
-        stub = planner_pb2_grpc.PlannerServiceStub(self.workers.planner.channel)
-        response = await self.workers.planner.unary(
-            stub.Plan,
-            planner_pb2.PlanRequest(question=s.question, filters=self.request.filters),
-            deadline=self.deadline.shorter(self.config.planning_timeout_seconds),
-        )
-        plan: common_pb2.Plan = response.plan
-        self.evidence.add_usage(response.usage)
+        try:
+            plan = await self._ask_planner()
+        except ArbiterError as exc:
+            if not is_failure(exc.code):
+                raise  # the planner answered: the request itself was refused
+            plan = self._plan_without_planner(exc)
         self._validate(plan)
         for step in plan.steps:
             step.status = Status.STEP_STATUS_PENDING
@@ -101,6 +101,26 @@ class SessionRun:
         ]
         s.plan = plan
         await s.emit(plan_ready=gateway_pb2.PlanReady(plan=plan))
+        return plan
+
+    async def _ask_planner(self) -> common_pb2.Plan:
+        stub = planner_pb2_grpc.PlannerServiceStub(self.workers.planner.channel)
+        response = await self.workers.planner.unary(
+            stub.Plan,
+            planner_pb2.PlanRequest(question=self.session.question, filters=self.request.filters),
+            deadline=self.deadline.shorter(self.config.planning_timeout_seconds),
+        )
+        self.evidence.add_usage(response.usage)
+        plan: common_pb2.Plan = response.plan
+        return plan
+
+    def _plan_without_planner(self, failure: ArbiterError) -> common_pb2.Plan:
+        """A down planner must not take greetings, or every answer, down with it."""
+        why = failure.public_message()
+        log.warning("planning without the planner: %s", why, extra={"reason": failure.reason})
+        plan = fallback_plan(self.session.question, self.request.filters, why=why)
+        if plan.steps:
+            self.evidence.missing.append(degraded_note(why))
         return plan
 
     def _validate(self, plan: common_pb2.Plan) -> None:
