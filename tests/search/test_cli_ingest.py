@@ -137,7 +137,7 @@ async def test_a_failed_stream_names_the_field(
     code = await asyncio.to_thread(run_ingest, str(path), target=fresh_search.target)
     _, err = capsys.readouterr()
     assert code == 1
-    assert "INVALID_ARGUMENT" in err and "document.id" in err
+    assert "INVALID_ARGUMENT" in err and "documents[0].id" in err
 
 
 def test_a_missing_file_or_server_is_a_clear_exit_code(

@@ -1,8 +1,10 @@
-"""Field selection: the caller's hints are kept, bogus fields are refused, and each
-condition is a hard filter or a preference by the rules; a model's choice is used when it
-is valid and replaced by the rules when it is not."""
+"""Field selection: the caller's filters are hard whatever the step says, bogus fields are
+refused, and what the question names is a hard filter or a preference by the rules; a
+model's choice is used when it is valid and replaced by the rules when it is not."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 from arbiter_llm import OfflineLLM
@@ -19,25 +21,28 @@ def selector() -> FieldSelector:
     return FieldSelector(OfflineLLM(), FilterCompiler())
 
 
-async def test_no_hints_and_no_names_select_nothing() -> None:
+async def test_no_filters_and_no_names_select_nothing() -> None:
     chosen = await selector().select("What is client money?", [], deadline=soon())
-    assert (chosen.filters, chosen.preferences) == ((), ())
-    assert "no hints" in chosen.reason
+    assert (chosen.hard, chosen.preferences) == ((), ())
+    assert "names no rulebook or rule" in chosen.reason
 
 
-async def test_a_rulebook_hint_is_kept_as_a_preference() -> None:
-    hints = [Condition("rulebook", ("AML",))]
-    chosen = await selector().select("When is a report filed?", hints, deadline=soon())
-    assert chosen.filters == ()
-    assert chosen.preferences == (Condition("rulebook", ("AML",)),)
-    assert "rulebook in [AML]" in chosen.describe()
+@pytest.mark.parametrize(
+    "field", ["rulebook", "document_id", "source_id", "passage_ref", "doc_type"]
+)
+async def test_a_callers_filter_is_required_on_any_field(field: str) -> None:
+    required = [Condition(field, ("x", "y"))]
+    chosen = await selector().select("anything at all", required, deadline=soon())
+    assert chosen.required == chosen.hard == (Condition(field, ("x", "y")),)
+    assert chosen.preferences == ()
+    assert f"filters {field} in [x, y]" in chosen.describe()
 
 
-@pytest.mark.parametrize("field", ["document_id", "source_id", "passage_ref", "doc_type"])
-async def test_hints_on_precise_fields_stay_hard_filters(field: str) -> None:
-    hints = [Condition(field, ("x", "y"))]
-    chosen = await selector().select("anything at all", hints, deadline=soon())
-    assert chosen.filters == (Condition(field, ("x", "y")),)
+async def test_widening_keeps_the_callers_filters_hard() -> None:
+    chosen = await selector().select("anything", [Condition("rulebook", ("AML",))], deadline=soon())
+    widened = replace(chosen, filters=(Condition("doc_type", ("rule",)),)).widened()
+    assert widened.hard == (Condition("rulebook", ("AML",)),)
+    assert widened.preferences == (Condition("doc_type", ("rule",)),)
 
 
 async def test_rulebooks_and_rule_numbers_the_question_names_are_preferences() -> None:
@@ -48,10 +53,11 @@ async def test_rulebooks_and_rule_numbers_the_question_names_are_preferences() -
     assert Condition("passage_ref", ("6.2.1",)) in chosen.preferences
 
 
-async def test_a_named_rulebook_joins_the_hinted_one() -> None:
-    hints = [Condition("rulebook", ("AML",))]
-    chosen = await selector().select("How does GEN treat this?", hints, deadline=soon())
-    assert chosen.preferences == (Condition("rulebook", ("AML", "GEN")),)
+async def test_a_named_rulebook_the_caller_did_not_restrict_to_is_a_preference() -> None:
+    required = [Condition("rulebook", ("AML",))]
+    chosen = await selector().select("How do GEN and AML treat this?", required, deadline=soon())
+    assert chosen.hard == (Condition("rulebook", ("AML",)),)
+    assert chosen.preferences == (Condition("rulebook", ("GEN",)),)
 
 
 async def test_a_models_valid_choice_is_used(model: OpenAIServer) -> None:
@@ -71,15 +77,26 @@ async def test_a_models_valid_choice_is_used(model: OpenAIServer) -> None:
     assert "Only in AML" in request.text() and "rulebook" in request.text()
 
 
+async def test_a_model_cannot_soften_or_drop_the_callers_filter(model: OpenAIServer) -> None:
+    answer = {
+        "filters": [{"field": "document_id", "any_of": ["7"], "hard": False}],
+        "reason": "softens the caller's document filter",
+    }
+    model.script(Reply.json(answer))
+    required = [Condition("document_id", ("8",))]
+    async with model_llm(model) as llm:
+        chosen = await FieldSelector(llm, FilterCompiler()).select(
+            "Who files reports?", required, deadline=soon()
+        )
+    assert chosen.hard == (Condition("document_id", ("8",)),)
+    assert chosen.preferences == (Condition("document_id", ("7",)),)
+
+
 @pytest.mark.parametrize(
     "answer",
     [
         {"filters": [{"field": "text", "any_of": ["x"], "hard": True}], "reason": "bogus field"},
-        {"filters": [], "reason": "drops the caller's document filter"},
-        {
-            "filters": [{"field": "document_id", "any_of": ["7"], "hard": False}],
-            "reason": "softens the caller's document filter",
-        },
+        {"filters": [{"field": "tenant", "any_of": ["acme"], "hard": True}], "reason": "scope"},
         {"filters": "rulebook", "reason": "not the schema"},
     ],
 )
@@ -87,10 +104,10 @@ async def test_a_models_invalid_choice_falls_back_to_the_rules(
     model: OpenAIServer, answer: dict[str, object]
 ) -> None:
     model.script(Reply.json(answer))
-    hints = [Condition("document_id", ("7",))]
+    required = [Condition("document_id", ("7",))]
     async with model_llm(model) as llm:
         chosen = await FieldSelector(llm, FilterCompiler()).select(
-            "Who files reports?", hints, deadline=soon()
+            "Who files reports?", required, deadline=soon()
         )
-    assert chosen.filters == (Condition("document_id", ("7",)),)
+    assert chosen.hard == (Condition("document_id", ("7",)),)
     assert "offline rules" in chosen.reason and "model answer rejected" in chosen.reason

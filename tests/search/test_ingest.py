@@ -146,16 +146,16 @@ async def test_a_repeated_id_in_one_stream_keeps_the_last_version(
 @pytest.mark.parametrize(
     ("document", "field"),
     [
-        (search_pb2.Document(id="x" * 600, text="t"), "document.id"),
-        (search_pb2.Document(id="a\x00b", text="t"), "document.id"),
-        (search_pb2.Document(id="t", title="x" * 5000, text="t"), "document.title"),
+        (search_pb2.Document(id="x" * 600, text="t"), "documents[0].id"),
+        (search_pb2.Document(id="a\x00b", text="t"), "documents[0].id"),
+        (search_pb2.Document(id="t", title="x" * 5000, text="t"), "documents[0].title"),
         (
             search_pb2.Document(id="r", text="t", metadata={"document_short": "R" * 600}),
-            "document.metadata[document_short]",
+            "documents[0].metadata[document_short]",
         ),
         (
             search_pb2.Document(id="f", text="t", metadata={"format": "html"}),
-            "document.metadata[format]",
+            "documents[0].metadata[format]",
         ),
     ],
 )
@@ -172,7 +172,7 @@ async def test_documents_before_a_malformed_one_are_stored(fresh_search: Running
         search_pb2.Document(id="x" * 600, text="bad id"),
         search_pb2.Document(id="never", text="after the error"),
     ]
-    await assert_invalid_argument(ingest(fresh_search.stub, docs), "document.id")
+    await assert_invalid_argument(ingest(fresh_search.stub, docs), "documents[2].id")
     assert await chunk_count(fresh_search) == 2
 
 

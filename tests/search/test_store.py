@@ -11,9 +11,10 @@ import pytest
 from arbiter_kit.errors import FailedPrecondition
 from arbiter_search import schema
 from arbiter_search.chunker import Chunker
-from arbiter_search.documents import DocumentPreparer, PreparedDocument, SourceDocument, chunk_id
+from arbiter_search.documents import DocumentPreparer, PreparedDocument, SourceDocument
 from arbiter_search.milvus_store import MilvusPassageStore
 from arbiter_search.openai_embedder import OpenAIEmbedder
+from arbiter_search.schema import chunk_id
 
 from tests.support.openai_server import OpenAIServer, embed
 
@@ -26,7 +27,11 @@ def prepared(doc: SourceDocument, *, tenant: str) -> PreparedDocument:
 
 def test_chunk_ids_are_qualified_outside_the_default_tenant() -> None:
     assert chunk_id("default", "abc", 2, default_tenant="default") == "abc#2"
-    assert chunk_id("acme", "abc", 2, default_tenant="default") == "acme/abc#2"
+    assert chunk_id("acme", "abc", 2, default_tenant="default") == "acme\x1fabc#2"
+    # A default-tenant source named like a qualified one keeps a key of its own.
+    assert chunk_id("default", "acme/abc", 2, default_tenant="default") != chunk_id(
+        "acme", "abc", 2, default_tenant="default"
+    )
 
 
 async def test_an_embedder_adds_the_dense_field_and_fills_it_at_write(tmp_path: Path) -> None:
@@ -41,11 +46,13 @@ async def test_an_embedder_adds_the_dense_field_and_fills_it_at_write(tmp_path: 
             assert fields[schema.DENSE]["params"]["dim"] == 64
             assert described["properties"][schema.EMBEDDER_PROPERTY] == "openai:test-embedder"
             chunk = prepared(SourceDocument("d", "t", "herons nest"), tenant="default").chunks[0]
-            await store.write(upserts=[chunk], deletes=[])
+            await store.write(tenant="default", upserts=[chunk], deletes=[])
             [row] = store._client.query("with_dense", filter='id == "d#0"', output_fields=["dense"])
             assert list(row["dense"]) == pytest.approx(embed(chunk.text), abs=1e-6)
             with pytest.raises(ValueError, match="64-d dense vector"):
-                await store.write(upserts=[replace(chunk, dense=(0.5,) * 8)], deletes=[])
+                await store.write(
+                    tenant="default", upserts=[replace(chunk, dense=(0.5,) * 8)], deletes=[]
+                )
         finally:
             await store.close()
             await embedder.close()
@@ -59,15 +66,16 @@ async def test_tenants_see_only_their_own_chunks(tmp_path: Path) -> None:
     try:
         doc = SourceDocument("same-id", "t", "a rule about herons", {"rulebook": "AML"})
         mine, theirs = prepared(doc, tenant="default"), prepared(doc, tenant="acme")
-        await store.write(upserts=[*mine.chunks, *theirs.chunks], deletes=[])
+        await store.write(tenant="default", upserts=mine.chunks, deletes=[])
+        await store.write(tenant="acme", upserts=theirs.chunks, deletes=[])
         assert await store.count(tenant="default") == 1
         assert await store.count(tenant="acme") == 1
         assert await store.count(tenant="nobody") == 0
         [hit] = await store.search(tenant="acme", text="herons", conditions=[], limit=5)
-        assert hit.id == "acme/same-id#0"
+        assert hit.id == "acme\x1fsame-id#0"
         assert await store.search(tenant="nobody", text="herons", conditions=[], limit=5) == []
         hashes = await store.stored_hashes(tenant="acme", source_ids=["same-id", "other"])
-        assert hashes == {"same-id": {"acme/same-id#0": theirs.content_hash}}
+        assert hashes == {"same-id": {"acme\x1fsame-id#0": theirs.content_hash}}
     finally:
         await store.close()
 
@@ -81,8 +89,10 @@ async def test_fetch_returns_each_tenants_own_first_chunk(tmp_path: Path) -> Non
             (SourceDocument("same-id", "t", "acme's text"), "acme"),
             (SourceDocument(odd, "t", "a quoted id's text"), "acme"),
         ]
-        chunks = [c for doc, tenant in docs for c in prepared(doc, tenant=tenant).chunks]
-        await store.write(upserts=chunks, deletes=[])
+        for doc, tenant in docs:
+            await store.write(
+                tenant=tenant, upserts=prepared(doc, tenant=tenant).chunks, deletes=[]
+            )
         fetched = await store.fetch(tenant="acme", source_ids=[odd, "same-id", "missing"])
         assert [(h.source_id, h.text) for h in fetched] == [
             (odd, "a quoted id's text"),

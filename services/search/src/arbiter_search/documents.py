@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from arbiter_kit.errors import InvalidArgument
+from arbiter_kit.errors import InvalidArgument, shown
 
 from arbiter_search import schema
 from arbiter_search.chunker import Chunker
@@ -68,14 +68,6 @@ class Rejection:
     reason: str
 
 
-def chunk_id(tenant: str, source_id: str, index: int, *, default_tenant: str) -> str:
-    """The primary key of a chunk: `<source_id>#<n>`, tenant-qualified outside the default
-    tenant so that two tenants' documents with the same id never collide."""
-    if tenant == default_tenant:
-        return f"{source_id}#{index}"
-    return f"{tenant}/{source_id}#{index}"
-
-
 class DocumentPreparer:
     """Validates documents and cuts them into chunks for one chunker configuration."""
 
@@ -90,17 +82,21 @@ class DocumentPreparer:
         self._default_tenant = default_tenant
         self._context = context or ContextInjection(enabled=False)
 
-    def prepare(self, document: SourceDocument, *, tenant: str) -> PreparedDocument | Rejection:
+    def prepare(
+        self, document: SourceDocument, *, tenant: str, path: str = "document"
+    ) -> PreparedDocument | Rejection:
         """The chunks of `document`, or a Rejection for a document with nothing to store.
 
         Markdown documents are cut on their headings first, and no chunk spans two
         sections; with context injection on, each chunk is indexed behind its header.
-        Raises InvalidArgument (naming e.g. `document.id`) when a field is malformed: the
-        sender has a bug worth stopping for, unlike an empty passage in a corpus.
+        Raises InvalidArgument (naming e.g. `documents[3].id` when `path` is
+        `documents[3]`) when a field is malformed: the sender has a bug worth stopping
+        for, unlike an empty passage in a corpus. CPU-bound: callers on an event loop run
+        it in a worker thread.
         """
         if not document.id.strip():
             return Rejection(document.id, "missing id")
-        _check_document(document)
+        _check_document(document, path)
         meta = {c: _first(document.metadata, keys) for c, keys in METADATA_COLUMNS.items()}
         facts = {key: document.metadata[key] for key in FACT_KEYS if key in document.metadata}
         content_hash = self.content_hash(document)
@@ -119,14 +115,14 @@ class DocumentPreparer:
             for passage in self._chunker.split(section.text, max_tokens=budget):
                 if len(chunks) == MAX_CHUNKS_PER_DOCUMENT:
                     raise InvalidArgument(
-                        "document.text",
-                        f"document {document.id!r} makes more than "
+                        f"{path}.text",
+                        f"document {shown(document.id)} makes more than "
                         f"{MAX_CHUNKS_PER_DOCUMENT} chunks",
                     )
                 index = len(chunks)
                 chunks.append(
                     Chunk(
-                        id=chunk_id(
+                        id=schema.chunk_id(
                             tenant, document.id, index, default_tenant=self._default_tenant
                         ),
                         tenant=tenant,
@@ -187,26 +183,26 @@ def _first(metadata: Mapping[str, str], keys: tuple[str, ...]) -> str:
 _CONTROL = re.compile(r"[\x00-\x1f]")
 
 
-def _check_document(document: SourceDocument) -> None:
-    _check_bytes("document.id", document.id, schema.SOURCE_ID.max_bytes)
+def _check_document(document: SourceDocument, path: str) -> None:
+    _check_bytes(f"{path}.id", document.id, schema.SOURCE_ID.max_bytes)
     if _CONTROL.search(document.id):
-        raise InvalidArgument("document.id", "control characters are not allowed")
-    _check_bytes("document.title", document.title, schema.TITLE.max_bytes)
+        raise InvalidArgument(f"{path}.id", "control characters are not allowed")
+    _check_bytes(f"{path}.title", document.title, schema.TITLE.max_bytes)
     if len(document.metadata) > MAX_METADATA_KEYS:
-        raise InvalidArgument("document.metadata", f"at most {MAX_METADATA_KEYS} keys")
+        raise InvalidArgument(f"{path}.metadata", f"at most {MAX_METADATA_KEYS} keys")
     for key, value in document.metadata.items():
         if len(key) > MAX_METADATA_KEY_CHARS:
-            raise InvalidArgument("document.metadata", f"key {key[:32]!r}... is too long")
+            raise InvalidArgument(f"{path}.metadata", f"key {shown(key, limit=32)} is too long")
         if len(value) > MAX_METADATA_VALUE_CHARS:
-            raise InvalidArgument(f"document.metadata[{key}]", "value is too long")
+            raise InvalidArgument(f"{path}.metadata[{key}]", "value is too long")
     if document.metadata.get(FORMAT_KEY, "text") not in FORMATS:
         raise InvalidArgument(
-            f"document.metadata[{FORMAT_KEY}]", f"must be one of {', '.join(FORMATS)}"
+            f"{path}.metadata[{FORMAT_KEY}]", f"must be one of {', '.join(FORMATS)}"
         )
     for column, keys in METADATA_COLUMNS.items():
         for key in keys:
             if key in document.metadata:
-                _check_bytes(f"document.metadata[{key}]", document.metadata[key], column.max_bytes)
+                _check_bytes(f"{path}.metadata[{key}]", document.metadata[key], column.max_bytes)
 
 
 def _check_bytes(path: str, value: str, limit: int) -> None:

@@ -1,10 +1,11 @@
 """The field selector (the `search.select_fields` step): which metadata conditions a
-question is searched with, and whether each is a hard filter (the store returns nothing
-else) or a preference (the reranker favours passages that meet it).
+question is searched with.
 
-A wrong hard filter loses the answer outright, so the offline rules keep as hard only
-what no wording can explain: a caller's restriction to documents, passages or types. A
-rulebook, whether the planner passed it or the question names it, is a preference: on
+A caller's explicit filters are hard, always: the store returns nothing else, in every
+round, whatever a model or a widened round says. Only what is read from the question is
+the step's to choose, as a hard filter (the question insists: "only in COBS") or a
+preference (the reranker favours passages that meet it). A wrong hard filter loses the
+answer outright, so the offline rules keep what the question names as preferences: on
 ObliQA dev only 100 of the 247 questions that name a rulebook have a gold passage in it
 (the rest are answered by guidance that discusses that rulebook). Cited rule numbers
 (`8.3.1`) become preferences for passages under that reference.
@@ -19,14 +20,13 @@ from dataclasses import dataclass, field
 from arbiter.common.v1 import common_pb2
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import InvalidArgument
+from arbiter_kit.filter_fields import MAX_VALUES
 from arbiter_llm import JSON, LLM, Task, TaskInput, Usage
 
-from arbiter_search.filters import MAX_VALUES, Condition, FilterCompiler
+from arbiter_search.filters import Condition, FilterCompiler
 from arbiter_search.steps import conditions_json, reason_of
 from arbiter_search.terms import question_terms
 
-SOFT_FIELDS = frozenset({"rulebook"})
-"""Fields whose conditions are preferences unless a model says the question insists."""
 NOT_RULEBOOKS = frozenset(
     """ADGM FSRA UAE USD AED FIU SAR STR CDD EDD KYC PEP FATF OECD IOSCO EU UK US DNFBP
     MLRO CEO CFO COO IT AI NAV IPO ESG OTC API APIS PFP MTF RIE RCH DLT ICO VC ETF REIT
@@ -37,24 +37,34 @@ NOT_RULEBOOKS = frozenset(
 
 @dataclass(frozen=True)
 class FieldSelection:
-    """Where to search: hard filters, preferences, and why."""
+    """Where to search: the caller's filters, the step's own hard filters, preferences,
+    and why."""
 
+    required: tuple[Condition, ...] = ()
+    """The caller's filters: hard in every round, never widened."""
     filters: tuple[Condition, ...] = ()
-    """Hard: the store returns only passages that meet every one."""
+    """Hard filters read from the question; a widened round drops them."""
     preferences: tuple[Condition, ...] = ()
     """Soft: passages that meet one rank higher; nothing is excluded."""
     reason: str = ""
     usage: Usage = field(default_factory=Usage)
 
+    @property
+    def hard(self) -> tuple[Condition, ...]:
+        """Every condition the store must apply: the caller's, then the step's."""
+        return (*self.required, *self.filters)
+
     def widened(self) -> FieldSelection:
-        """The same conditions with every hard filter turned into a preference."""
+        """The same conditions with the step's hard filters turned into preferences; the
+        caller's stay hard."""
         return FieldSelection(
+            required=self.required,
             preferences=(*self.filters, *self.preferences),
             reason=f"dropped filters {describe(self.filters)}; kept as preferences",
         )
 
     def describe(self) -> str:
-        hard = f"filters {describe(self.filters)}" if self.filters else "no filters"
+        hard = f"filters {describe(self.hard)}" if self.hard else "no filters"
         soft = f"; prefer {describe(self.preferences)}" if self.preferences else ""
         return hard + soft
 
@@ -73,16 +83,12 @@ class OfflineFieldRules:
 
     def __call__(self, data: TaskInput) -> JSON:
         question = data.values["question"]
-        hints: list[JSON] = json.loads(data.values["hints"])
+        required: list[JSON] = json.loads(data.values["hints"])
         chosen: list[JSON] = []
         reasons: list[str] = []
-        for hint in hints:
-            hard = hint["field"] not in SOFT_FIELDS
-            chosen.append({**hint, "hard": hard})
-            reasons.append(f"{hint['field']} hint kept as a {'filter' if hard else 'preference'}")
-        hinted = {v for h in hints if h["field"] == "rulebook" for v in h["any_of"]}
+        restricted = {v for h in required if h["field"] == "rulebook" for v in h["any_of"]}
         terms = question_terms(question)
-        named = [a for a in terms.abbreviations if a not in NOT_RULEBOOKS and a not in hinted]
+        named = [a for a in terms.abbreviations if a not in NOT_RULEBOOKS and a not in restricted]
         if named:
             chosen.append({"field": "rulebook", "any_of": named, "hard": False})
             reasons.append(f"question names {', '.join(named)}: preferred, not required")
@@ -91,7 +97,7 @@ class OfflineFieldRules:
                 {"field": "passage_ref", "any_of": list(terms.rule_numbers), "hard": False}
             )
             reasons.append(f"question cites {', '.join(terms.rule_numbers)}")
-        reason = "; ".join(reasons) or "no hints, and the question names no rulebook or rule"
+        reason = "; ".join(reasons) or "the question names no rulebook or rule"
         return {"filters": chosen, "reason": f"offline rules: {reason}"}
 
 
@@ -111,24 +117,25 @@ class FieldSelector:
         )
 
     async def select(
-        self, question: str, hints: Sequence[Condition], *, deadline: Deadline
+        self, question: str, required: Sequence[Condition], *, deadline: Deadline
     ) -> FieldSelection:
-        """The conditions for `question`, given the caller's validated `hints`."""
+        """The conditions for `question`, given the caller's validated filters, which
+        stay hard whatever the step chooses."""
         data = TaskInput(
             values={
                 "question": question,
-                "hints": conditions_json(hints),
+                "hints": conditions_json(required),
                 "fields": ", ".join(self._compiler.fields),
             }
         )
         result = await self._llm.run(self._task, data, deadline=deadline)
         out = result.output
         chosen = [(f, self._condition(f)) for f in out["filters"]]
-        reason = reason_of(result)
         return FieldSelection(
-            filters=tuple(c for f, c in chosen if f["hard"]),
+            required=tuple(required),
+            filters=tuple(c for f, c in chosen if f["hard"] and c not in required),
             preferences=_united(c for f, c in chosen if not f["hard"]),
-            reason=reason,
+            reason=reason_of(result),
             usage=result.usage,
         )
 
@@ -138,8 +145,7 @@ class FieldSelector:
         return condition
 
     def _check(self, output: JSON, data: TaskInput) -> list[str]:
-        """A model's filters must name filterable fields, and must keep every hint on a
-        precise field as a hard filter."""
+        """A model's filters must name filterable fields."""
         problems = []
         for i, chosen in enumerate(output["filters"]):
             spec = _spec(chosen)
@@ -147,12 +153,6 @@ class FieldSelector:
                 self._compiler.validate([spec], path=f"filters[{i}]")
             except InvalidArgument as exc:
                 problems.append(exc.message)
-        hard = {(f["field"], v) for f in output["filters"] if f["hard"] for v in f["any_of"]}
-        for hint in json.loads(data.values["hints"]):
-            if hint["field"] not in SOFT_FIELDS and any(
-                (hint["field"], v) not in hard for v in hint["any_of"]
-            ):
-                problems.append(f"the caller's {hint['field']} filter was dropped or softened")
         return problems
 
 

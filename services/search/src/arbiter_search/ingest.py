@@ -113,8 +113,15 @@ class Ingestor:
         writing: asyncio.Task[int] | None = None
         try:
             async for document in documents:
+                # Chunking is CPU-bound (linear, but a large document takes a while):
+                # in a worker thread, health checks and other callers are answered.
+                prepared = await asyncio.to_thread(
+                    self._preparer.prepare,
+                    document,
+                    tenant=tenant,
+                    path=f"documents[{counts.documents}]",
+                )
                 counts.documents += 1
-                prepared = self._preparer.prepare(document, tenant=tenant)
                 if isinstance(prepared, Rejection):
                     counts.reject(prepared)
                 else:
@@ -176,7 +183,7 @@ class Ingestor:
                     continue
                 upserts.extend(prepared.chunks)
                 deletes.extend(chunk for chunk in have if chunk not in wanted)
-            await self._store.write(upserts=upserts, deletes=deletes)
+            await self._store.write(tenant=tenant, upserts=upserts, deletes=deletes)
             if self._graph is not None:
                 # Unchanged documents too: the graph skips what it has, and rebuilds what
                 # it lost, on a re-run.

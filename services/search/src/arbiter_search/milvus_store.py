@@ -24,9 +24,8 @@ from arbiter_search import schema
 from arbiter_search.bm25_query import bm25_query
 from arbiter_search.config import DEFAULT_TENANT, HybridConfig
 from arbiter_search.context import passage_text
-from arbiter_search.documents import chunk_id
 from arbiter_search.embedding import NONE, Embedder
-from arbiter_search.filters import Condition, FilterCompiler, quote
+from arbiter_search.filters import Condition, FilterCompiler
 from arbiter_search.store import Chunk, Hit, RetrievalMode
 
 log = logging.getLogger(__name__)
@@ -64,13 +63,11 @@ class MilvusPassageStore:
         default_tenant: str = DEFAULT_TENANT,
     ) -> None:
         self._client = client
-        self._default_tenant = default_tenant
-        """Whose chunk ids are unqualified (`documents.chunk_id`)."""
         self._collection = collection
         self._embedder = embedder
         self._dense_dim = embedder.dim if embedder else None
         self._hybrid = hybrid or HybridConfig()
-        self._compiler = compiler or FilterCompiler()
+        self._compiler = compiler or FilterCompiler(default_tenant=default_tenant)
         self._write_lock = asyncio.Lock()
 
     @classmethod
@@ -195,9 +192,7 @@ class MilvusPassageStore:
         return found
 
     def _query_hashes(self, tenant: str, source_ids: list[str]) -> list[dict[str, Any]]:
-        where = self._compiler.compile(
-            [Condition(schema.SOURCE_ID.name, tuple(source_ids))], tenant=tenant
-        )
+        where = self._compiler.sources(source_ids, tenant=tenant)
         rows: list[dict[str, Any]] = self._client.query(
             self._collection,
             filter=where,
@@ -207,7 +202,9 @@ class MilvusPassageStore:
         )
         return rows
 
-    async def write(self, *, upserts: Sequence[Chunk], deletes: Sequence[str]) -> None:
+    async def write(self, *, tenant: str, upserts: Sequence[Chunk], deletes: Sequence[str]) -> None:
+        if any(chunk.tenant != tenant for chunk in upserts):
+            raise ValueError("every chunk written must belong to the tenant writing")
         if not upserts and not deletes:
             return
         rows = [self._row(c) for c in upserts]
@@ -221,11 +218,13 @@ class MilvusPassageStore:
                 await self._call(
                     self._client.upsert, self._collection, batch, timeout=WRITE_TIMEOUT_SECONDS
                 )
-            if deletes:
+            for group in _groups(list(deletes), SOURCES_PER_QUERY):
+                # By an expression of our own: pymilvus's `delete(ids=...)` writes the ids
+                # into one unescaped, so an id could reach another tenant's rows.
                 await self._call(
                     self._client.delete,
                     self._collection,
-                    ids=list(deletes),
+                    filter=self._compiler.chunks(group, tenant=tenant),
                     timeout=WRITE_TIMEOUT_SECONDS,
                 )
             # Unflushed rows sit in growing segments, where every search costs ~1 s.
@@ -336,21 +335,22 @@ class MilvusPassageStore:
         return int(rows[0]["count(*)"]) if rows else 0
 
     async def fetch(
-        self, *, tenant: str, source_ids: Sequence[str], deadline: Deadline | None = None
+        self,
+        *,
+        tenant: str,
+        source_ids: Sequence[str],
+        conditions: Sequence[Condition] = (),
+        deadline: Deadline | None = None,
     ) -> list[Hit]:
         wanted = list(dict.fromkeys(source_ids))[:SOURCES_PER_QUERY]
         if not wanted:
             return []
-        # By primary key: Lite answers in ~8 ms what a scan by source_id and chunk_index
-        # takes ~80 ms for (and a tenant clause would make it scan again). The tenant
-        # check below keeps a default-tenant source named like "acme/x" out of acme's.
-        ids = [chunk_id(tenant, s, 0, default_tenant=self._default_tenant) for s in wanted]
         rows = await self._call(
             self._client.query,
             self._collection,
-            filter=f"{schema.ID.name} in [{', '.join(quote(i) for i in ids)}]",
-            output_fields=[schema.ID.name, schema.TENANT.name, *schema.OUTPUT_FIELDS],
-            limit=len(ids),
+            filter=self._compiler.first_chunks(wanted, tenant=tenant, conditions=conditions),
+            output_fields=[schema.ID.name, *schema.OUTPUT_FIELDS],
+            limit=len(wanted),
             timeout=_timeout(deadline),
         )
         found = {
@@ -358,7 +358,6 @@ class MilvusPassageStore:
                 {"id": row[schema.ID.name], "entity": row, "distance": 0}
             )
             for row in rows
-            if row[schema.TENANT.name] == tenant
         }
         return [found[s] for s in wanted if s in found]
 
@@ -413,6 +412,11 @@ def _hit(found: Mapping[str, Any], score: float | None = None) -> Hit:
         text=passage_text(entity[schema.TEXT]),
         score=abs(float(found["distance"])) if score is None else float(score),
     )
+
+
+def _groups(items: list[str], size: int) -> list[list[str]]:
+    """`items` in consecutive groups of at most `size`."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _batches(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

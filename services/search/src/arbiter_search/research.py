@@ -145,7 +145,8 @@ class ResearchLoop:
         disable_graph: bool = False,
     ) -> AsyncIterator[Stage | Findings]:
         """Yield a Stage for every step taken, then exactly one Findings. `query` holds
-        the question and the caller's validated filters (hints for the field selector)."""
+        the question and the caller's validated filters, hard in every round: no passage
+        that fails one is retrieved, reached through the graph, or returned."""
         deadline = deadline or Deadline.after(DEFAULT_BUDGET_SECONDS)
         selection = await self._selector.select(query.text, query.conditions, deadline=deadline)
         usage = selection.usage
@@ -166,12 +167,15 @@ class ResearchLoop:
             # question's words and crowds out the first round's answers (measured on dev).
             # A widened round searches afresh, with the full candidate pool.
             limit = query.top_k if rewritten else size
-            retrieval = replace(query, text=text, conditions=selection.filters, top_k=limit)
+            retrieval = replace(query, text=text, conditions=selection.hard, top_k=limit)
             found = await self._retriever.retrieve(retrieval, tenant=tenant, deadline=deadline)
             yield Stage("retrieve", _retrieved(number, retrieval, found), at(0.3))
             if self._graph is not None and not disable_graph and found:
                 extra = await self._graph.expand(
-                    found[: query.top_k], tenant=tenant, deadline=deadline
+                    found[: query.top_k],
+                    tenant=tenant,
+                    conditions=selection.hard,
+                    deadline=deadline,
                 )
                 found = merge(found, extra)
                 yield Stage("expand", _expanded(number, extra), at(0.45))
@@ -200,7 +204,7 @@ class ResearchLoop:
                     else f"round budget spent ({number} of {max_rounds})"
                 )
                 decision = f"stop: {budget}" if best else f"stop: nothing matched; {budget}"
-                rounds.append(Round(number, text, selection.filters, len(found), decision))
+                rounds.append(Round(number, text, selection.hard, len(found), decision))
                 yield Stage("decide", f"round {number}: {decision}", 100.0)
                 break
             verdict = await self._validator.validate(query.text, best, deadline=deadline)
@@ -208,7 +212,7 @@ class ResearchLoop:
             yield Stage("validate", f"round {number}: {_judged(verdict)}", at(0.8))
             if verdict.sufficient:
                 decision = f"stop: the passages suffice ({verdict.reason})"
-                rounds.append(Round(number, text, selection.filters, len(found), decision))
+                rounds.append(Round(number, text, selection.hard, len(found), decision))
                 yield Stage("decide", f"round {number}: {decision}", 100.0)
                 break
             move = await self._strategy.decide(
@@ -225,11 +229,11 @@ class ResearchLoop:
             lacking = _lacking(verdict)
             if move.action == "stop":
                 decision = f"stop: {lacking}; {move.reason}"
-                rounds.append(Round(number, text, selection.filters, len(found), decision))
+                rounds.append(Round(number, text, selection.hard, len(found), decision))
                 yield Stage("decide", f"round {number}: {decision}", 100.0)
                 break
             decision = f"{move.action}: {lacking}; {move.reason}"
-            rounds.append(Round(number, text, selection.filters, len(found), decision))
+            rounds.append(Round(number, text, selection.hard, len(found), decision))
             text, selection = move.query, move.selection
             rewritten = move.action == "rewrite"
             tried.append(text)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from arbiter_kit.filter_fields import FILTERABLE_FIELDS
 from pymilvus import DataType, Function, FunctionType, MilvusClient
 
 from arbiter_search.chunker import TEXT_MAX_BYTES
@@ -60,17 +61,9 @@ TEXT = "text"
 SPARSE = "sparse"
 DENSE = "dense"
 
-FILTERABLE: Mapping[str, Column] = {
-    "rulebook": RULEBOOK,
-    "document_id": DOCUMENT_ID,
-    "source_id": SOURCE_ID,
-    "passage_ref": PASSAGE_REF,
-    "doc_type": DOC_TYPE,
-}
-"""Metadata fields a filter may name, each a scalar column (JSON filters are ~25x slower)."""
-
-FILTER_ALIASES: Mapping[str, str] = {"passage_id": "passage_ref"}
-"""Names the corpus metadata uses for a filterable field."""
+FILTER_COLUMNS: Mapping[str, Column] = {c.name: c for c in SCALARS if c.name in FILTERABLE_FIELDS}
+"""The column of each field a filter may name (`arbiter_kit.filter_fields`): scalar
+columns, since JSON filters are ~25x slower."""
 
 OUTPUT_FIELDS: tuple[str, ...] = (
     SOURCE_ID.name,
@@ -83,6 +76,20 @@ OUTPUT_FIELDS: tuple[str, ...] = (
     TEXT,
 )
 """What a search returns with each hit."""
+
+
+TENANT_MARK = "\x1f"
+"""Separates the tenant from the source id in a qualified chunk id: source ids hold no
+control characters (ingestion refuses them), so no id of the default tenant can ever
+equal another tenant's."""
+
+
+def chunk_id(tenant: str, source_id: str, index: int, *, default_tenant: str) -> str:
+    """The primary key of a chunk: `<source_id>#<n>`, tenant-qualified outside the default
+    tenant so that two tenants' documents with the same id never collide."""
+    if tenant == default_tenant:
+        return f"{source_id}#{index}"
+    return f"{tenant}{TENANT_MARK}{source_id}#{index}"
 
 
 def expected_fields(*, dense_dim: int | None) -> set[str]:

@@ -80,8 +80,9 @@ class VectorStore(Protocol):
         """For each source id that has chunks: chunk id -> content hash."""
         ...
 
-    async def write(self, *, upserts: Sequence[Chunk], deletes: Sequence[str]) -> None:
-        """Upsert `upserts`, delete the chunk ids `deletes`, and make both searchable."""
+    async def write(self, *, tenant: str, upserts: Sequence[Chunk], deletes: Sequence[str]) -> None:
+        """Upsert `upserts` (the tenant's chunks), delete the tenant's chunks among the ids
+        `deletes`, and make both searchable."""
         ...
 
     async def search(
@@ -104,10 +105,16 @@ class VectorStore(Protocol):
         ...
 
     async def fetch(
-        self, *, tenant: str, source_ids: Sequence[str], deadline: Deadline | None = None
+        self,
+        *,
+        tenant: str,
+        source_ids: Sequence[str],
+        conditions: Sequence[Condition] = (),
+        deadline: Deadline | None = None,
     ) -> list[Hit]:
-        """The first chunk of each of `source_ids` the tenant has, in that order, scored 0
-        (for passages reached other than by search, e.g. through the knowledge graph)."""
+        """The first chunk of each of `source_ids` the tenant has and that meets every
+        condition, in that order, scored 0 (for passages reached other than by search,
+        e.g. through the knowledge graph)."""
         ...
 
     async def close(self) -> None: ...

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from arbiter_kit.deadline import Deadline
 
+from arbiter_search.filters import Condition
 from arbiter_search.graph.store import GraphStore
 from arbiter_search.store import Hit
 
@@ -20,9 +21,15 @@ class PassageSource(Protocol):
     """Where the text of an expanded passage comes from (the vector store)."""
 
     async def fetch(
-        self, *, tenant: str, source_ids: Sequence[str], deadline: Deadline | None = None
+        self,
+        *,
+        tenant: str,
+        source_ids: Sequence[str],
+        conditions: Sequence[Condition] = (),
+        deadline: Deadline | None = None,
     ) -> list[Hit]:
-        """The first chunk of each of `source_ids` that exists (score 0)."""
+        """The first chunk of each of `source_ids` that exists and meets every condition
+        (score 0)."""
         ...
 
 
@@ -69,10 +76,12 @@ class GraphExpander:
         hops: int | None = None,
         cap: int | None = None,
         discount: float | None = None,
+        conditions: Sequence[Condition] = (),
         deadline: Deadline | None = None,
     ) -> list[Hit]:
-        """Passages within `hops` of `hits` and not among them, best first, at most `cap`;
-        each scores its best origin's score times `discount` per hop."""
+        """Passages within `hops` of `hits` and not among them that meet every condition
+        (the search's hard filters), best first, at most `cap`; each scores its best
+        origin's score times `discount` per hop."""
         settings = replace(
             self.settings,
             hops=self.settings.hops if hops is None else hops,
@@ -103,7 +112,10 @@ class GraphExpander:
             frontier = dict(_best(scored, settings.cap))
         chosen = _best(found, settings.cap)
         fetched = await self._passages.fetch(
-            tenant=tenant, source_ids=[s for s, _ in chosen], deadline=deadline
+            tenant=tenant,
+            source_ids=[s for s, _ in chosen],
+            conditions=conditions,
+            deadline=deadline,
         )
         by_source = {hit.source_id: hit for hit in fetched}
         return [
