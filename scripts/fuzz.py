@@ -32,12 +32,21 @@ def settings_from(argv: list[str] | None) -> tuple[Settings, argparse.Namespace]
     p.add_argument(
         "--embedder", default=None, help="SEARCH_EMBEDDER for the run (default: the service's)"
     )
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an extra setting for the five services (repeatable)",
+    )
     p.add_argument("--workdir", help="where the store and logs go (default: a temporary folder)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     args = p.parse_args(argv)
     chosen = frozenset(s for s in args.services.split(",") if s)
     if unknown := chosen - set(services):
         p.error(f"unknown services {sorted(unknown)}; choose from {services}")
+    if bad := [e for e in args.env if "=" not in e]:
+        p.error(f"--env wants NAME=VALUE, got {bad}")
     warmup = args.warmup_per_rpc
     if warmup is None:
         warmup = min(1_000, max(10, args.calls_per_rpc // 10))
@@ -57,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     settings, args = settings_from(argv)
     with tempfile.TemporaryDirectory(prefix="arbiter-fuzz-") as scratch:
         workdir = Path(args.workdir) if args.workdir else Path(scratch)
-        with running_suite(workdir, embedder=args.embedder) as targets:
+        extra_env = dict(e.split("=", 1) for e in args.env)
+        with running_suite(workdir, embedder=args.embedder, extra_env=extra_env) as targets:
             report = asyncio.run(fuzz(targets, settings))
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))

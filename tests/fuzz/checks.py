@@ -137,9 +137,8 @@ def _fields(message: Message) -> Iterator[tuple[FieldDescriptor, str]]:
 
 
 def _strings(message: Message) -> Iterator[str]:
-    for fd, text in _fields(message):
-        del fd
-        yield text
+    """Every string in `message`: its string fields and its maps' keys and values."""
+    yield from (text for _, text in _fields(message))
     for m in _messages(message):
         for fd, value in m.ListFields():
             if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
