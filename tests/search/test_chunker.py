@@ -143,3 +143,47 @@ def test_the_signature_follows_the_budget() -> None:
 def test_a_budget_that_cannot_work_is_refused(max_tokens: int) -> None:
     with pytest.raises(ValueError, match="max_tokens"):
         Chunker(max_tokens=max_tokens)
+
+
+class CountedEstimate:
+    """The default estimate, keeping count of the characters it was asked to count: the
+    chunker's work, measured without a clock."""
+
+    name = "counted"
+
+    def __init__(self) -> None:
+        self.characters = 0
+
+    def count(self, text: str) -> int:
+        self.characters += len(text)
+        return DEFAULT_COUNTER.count(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("x" * 15_000_000, id="15MB-without-whitespace"),
+        pytest.param("a.b,c;d:e-f/" * 250_000, id="3MB-of-punctuation"),
+        pytest.param(("abcdefghij" * 40 + " ") * 5_000, id="long-words"),
+        pytest.param("a " * 500_000, id="1MB-of-one-letter-words"),
+    ],
+)
+def test_chunking_work_is_linear_in_the_text(text: str) -> None:
+    # Cutting a long run used to bisect over the whole rest of the text for every chunk:
+    # a 3 MB run without whitespace held search for 85 s (issue 7).
+    counter = CountedEstimate()
+    chunks = Chunker(counter=counter).split(text)
+    assert visible("".join(chunks)) == visible(text)
+    assert all(tokens(c) <= 256 for c in chunks)
+    assert counter.characters <= 8 * len(text)
+
+
+def test_an_unbroken_run_is_cut_the_same_whatever_its_length() -> None:
+    run = "".join(chr(ord("a") + i % 26) + ("." if i % 11 == 0 else "") for i in range(40_000))
+    chunks = Chunker(max_tokens=64).split(run)
+    assert "".join(chunks) == run
+    # Every cut is the longest prefix that fits: one more character would not.
+    at = 0
+    for chunk in chunks[:-1]:
+        at += len(chunk)
+        assert tokens(chunk) <= 64 < tokens(chunk + run[at])

@@ -8,6 +8,7 @@ import math
 import socket
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, Unavailable
@@ -187,3 +188,13 @@ async def test_vectors_of_another_dimension_are_refused(endpoint: OpenAIServer) 
     finally:
         await embedder.close()
     assert failures("dimension") == before + 1
+
+
+async def test_documents_embedded_in_slices_get_the_vectors_of_one_run(
+    local: LocalEmbedder,
+) -> None:
+    # Ingestion embeds a few model runs per worker-thread call (so a cancelled one stops
+    # soon); the runs, and so the vectors, are the ones a single call makes.
+    texts = [f"Rule {i}: " + "client money " * (i % 17 + 1) for i in range(120)]
+    sliced = await local.embed_documents(texts)
+    assert np.array_equal(np.asarray(sliced, dtype=np.float32), local.embed(texts))

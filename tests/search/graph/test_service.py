@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2
 from arbiter_search import DocumentPreparer, Ingestor, MilvusPassageStore, SourceDocument
 from arbiter_search.chunker import Chunker
+from arbiter_search.filters import Condition
 from arbiter_search.graph import (
     ExpansionSettings,
     GraphConfig,
@@ -89,6 +91,22 @@ async def test_ingest_builds_the_graph_and_research_follows_it(tmp_path: Path) -
         await store.close()
 
 
+async def test_a_callers_filter_holds_for_what_the_graph_reaches(tmp_path: Path) -> None:
+    # A2 (what A1 cites) moves to another rulebook: a TST-only search must not reach it.
+    moved = documents()
+    moved[1].metadata["document_short"] = "OTH"
+    graph = GraphConfig(uri=str(tmp_path / "graph"))
+    async with running_search(tmp_path / "search", graph=graph) as search:
+        summary_of(await ingest(search.stub, moved))
+        unranked = search_pb2.RetrievalOptions(disable_rerank=True)
+        unfiltered = await research(search.stub, options=unranked)
+        assert [p.source_id for p in unfiltered.passages] == ["a1", "a2", "a4"]
+        only_tst = common_pb2.MetadataFilter(field="rulebook", any_of=["TST"])
+        filtered = await research(search.stub, options=unranked, filters=[only_tst])
+        assert [p.source_id for p in filtered.passages] == ["a1", "a4"]
+        assert {p.rulebook for p in filtered.passages} == {"TST"}
+
+
 @pytest.fixture(scope="module")
 async def stores(
     tmp_path_factory: pytest.TempPathFactory,
@@ -148,6 +166,11 @@ async def test_two_hops_cap_and_no_duplicates(
     assert {h.source_id for h in extra} == {"a3", "a4"}
     assert await expander.expand([hit], tenant="someone-else") == []
     assert await expander.expand([], tenant="default") == []
+    # Only what meets the search's hard filters.
+    only = [Condition("passage_ref", ("1.1.4",))]
+    assert [
+        h.source_id for h in await expander.expand([hit], tenant="default", conditions=only)
+    ] == ["a4"]
 
 
 async def test_hierarchy_adds_siblings(

@@ -79,10 +79,11 @@ class Chunker:
         return [piece.text for piece in self._split(text, 0, budget)]
 
     def _split(self, text: str, level: int, budget: int) -> list[_Piece]:
-        piece = _Piece(text, self.counter.count(text), len(text.encode()))
-        if self._fits(piece, budget):
-            return [piece]
-        if level == len(_SPLITTERS):
+        size = len(text.encode())
+        if size <= self.max_bytes and (tokens := self.counter.count(text)) <= budget:
+            return [_Piece(text, tokens, size)]
+        if level == len(_SPLITTERS) or len(text.split(maxsplit=1)) == 1:
+            # Every splitter cuts on whitespace: a run without any can only be cut.
             return self._cut_word(text, budget)
         pieces: list[_Piece] = []
         for part in _SPLITTERS[level](text):
@@ -95,41 +96,78 @@ class Chunker:
         return piece.tokens <= budget and piece.size <= self.max_bytes
 
     def _pack(self, pieces: list[_Piece], joiner: str, budget: int) -> list[_Piece]:
-        """Greedily joins neighbouring pieces while the result stays within budget."""
+        """Greedily joins neighbouring pieces while the result stays within budget (each
+        chunk's text is joined once, so the work stays linear in the pieces)."""
         chunks: list[_Piece] = []
-        current: _Piece | None = None
+        run: list[str] = []
+        tokens = size = 0
         for piece in pieces:
-            if current is None:
-                current = piece
+            if run and self._fits(
+                _Piece("", tokens + piece.tokens, size + len(joiner) + piece.size), budget
+            ):
+                run.append(piece.text)
+                tokens += piece.tokens
+                size += len(joiner) + piece.size
                 continue
-            joined = _Piece(
-                current.text + joiner + piece.text,
-                current.tokens + piece.tokens,
-                current.size + len(joiner) + piece.size,
-            )
-            if self._fits(joined, budget):
-                current = joined
-            else:
-                chunks.append(current)
-                current = piece
-        if current is not None:
-            chunks.append(current)
+            if run:
+                chunks.append(_Piece(joiner.join(run), tokens, size))
+            run, tokens, size = [piece.text], piece.tokens, piece.size
+        if run:
+            chunks.append(_Piece(joiner.join(run), tokens, size))
         return chunks
 
     def _cut_word(self, word: str, budget: int) -> list[_Piece]:
         """A single run without whitespace that exceeds the budget, cut into the longest
-        prefixes that fit (a binary search per cut; such runs are rare)."""
+        prefixes that fit.
+
+        Each cut is searched outward from the length of the one before (a long run is
+        usually cut evenly, so two counts settle it), galloping to bracket it and then
+        bisecting: a few counts of about one chunk's text per cut, so a run of any
+        length is cut in time linear in it."""
         pieces: list[_Piece] = []
-        while word:
-            low, high = 1, len(word)
-            while low < high:
-                mid = (low + high + 1) // 2
-                head = word[:mid]
-                if self._fits(_Piece(head, self.counter.count(head), len(head.encode())), budget):
-                    low = mid
-                else:
-                    high = mid - 1
-            head = word[:low]
-            pieces.append(_Piece(head, self.counter.count(head), len(head.encode())))
-            word = word[low:]
+        start, guess = 0, 1
+        while start < len(word):
+            piece = self._longest_fit(word, start, guess, budget)
+            pieces.append(piece)
+            guess = len(piece.text)
+            start += guess
         return pieces
+
+    def _longest_fit(self, word: str, start: int, guess: int, budget: int) -> _Piece:
+        """The longest prefix of `word[start:]` that fits (at least one character),
+        searched outward from `guess` characters."""
+        rest = len(word) - start
+        fitting: dict[int, _Piece] = {}
+
+        def fits(n: int) -> bool:
+            # More characters than bytes allowed cannot fit: no need to count tokens.
+            if n > self.max_bytes:
+                return False
+            piece = self._piece(word[start : start + n])
+            if n == 1 or self._fits(piece, budget):
+                fitting[n] = piece
+                return True
+            return False
+
+        # Gallop from the guess (steps 1, 2, 4, ...) until `low` fits and `high` does not.
+        n = max(1, min(guess, rest))
+        if fits(n):
+            low, step = n, 1
+            while low < rest and fits(high := min(rest, low + step)):
+                low, step = high, step * 2
+            if low == rest:
+                return fitting[low]
+        else:
+            high, step = n, 1
+            while not fits(low := max(1, high - step)):
+                high, step = low, step * 2
+        while high - low > 1:
+            mid = (low + high) // 2
+            if fits(mid):
+                low = mid
+            else:
+                high = mid
+        return fitting[low]
+
+    def _piece(self, text: str) -> _Piece:
+        return _Piece(text, self.counter.count(text), len(text.encode()))

@@ -86,6 +86,31 @@ class HybridConfig:
 
 
 @dataclass(frozen=True)
+class IngestLimits:
+    """How much one Ingest call may carry, so that no request can hold the service: a
+    document beyond them is refused, naming it (those before it are stored)."""
+
+    max_documents: int = 1_000_000
+    """Documents per Ingest call (each message carries one)."""
+    max_document_bytes: int = 8 * 1024 * 1024
+    """UTF-8 bytes of one document's text."""
+    max_message_bytes: int = 10 * 1024 * 1024
+    """Serialised bytes of one Ingest message: text, title, metadata and id (the server's
+    `SEARCH_MAX_MESSAGE_BYTES` refuses larger ones before they are read)."""
+
+    def validate(self) -> None:
+        """Raise InvalidArgument naming the setting at fault."""
+        if self.max_documents < 1:
+            raise InvalidArgument("SEARCH_MAX_INGEST_DOCUMENTS", "must be >= 1")
+        if self.max_document_bytes < 1:
+            raise InvalidArgument("SEARCH_MAX_DOCUMENT_BYTES", "must be >= 1")
+        if self.max_message_bytes < self.max_document_bytes:
+            raise InvalidArgument(
+                "SEARCH_MAX_INGEST_MESSAGE_BYTES", "must be >= SEARCH_MAX_DOCUMENT_BYTES"
+            )
+
+
+@dataclass(frozen=True)
 class SearchConfig:
     """Where passages live and how they are cut and written."""
 
@@ -102,6 +127,8 @@ class SearchConfig:
     by default: on ObliQA dev it lowers BM25 Recall@10; see docs/ingestion.md)."""
     ingest_batch: int = 500
     """Documents written (and flushed) together; one progress message per batch."""
+    ingest_limits: IngestLimits = field(default_factory=IngestLimits)
+    """Most documents, and bytes per document and per message, one Ingest call carries."""
     tenant: str = DEFAULT_TENANT
     """Tenant of calls that carry none, until authentication names one (DESIGN §6)."""
     embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
@@ -121,7 +148,9 @@ class SearchConfig:
     def from_env(cls, env: Mapping[str, str] | None = None) -> SearchConfig:
         """Read `SEARCH_MILVUS_URI` (else `MILVUS_URI`, else `<repo>/.data/search/milvus.db`),
         `SEARCH_MILVUS_TOKEN` (else `MILVUS_TOKEN`), `SEARCH_COLLECTION`,
-        `SEARCH_CHUNK_TOKENS`, `SEARCH_CONTEXT_INJECTION`, `SEARCH_INGEST_BATCH`, the embedder's
+        `SEARCH_CHUNK_TOKENS`, `SEARCH_CONTEXT_INJECTION`, `SEARCH_INGEST_BATCH`, the ingest
+        limits `SEARCH_MAX_INGEST_DOCUMENTS`/`SEARCH_MAX_DOCUMENT_BYTES`/
+        `SEARCH_MAX_INGEST_MESSAGE_BYTES`, the embedder's
         `SEARCH_EMBEDDER`/`SEARCH_EMBEDDINGS_*`, fusion's `SEARCH_FUSION`/`SEARCH_RRF_K`/
         `SEARCH_DENSE_WEIGHT`/`SEARCH_PRUNE_QUERY`, and the graph's `SEARCH_GRAPH_*`."""
         e = os.environ if env is None else env
@@ -136,6 +165,11 @@ class SearchConfig:
             chunk_tokens=env_int(e, "SEARCH_CHUNK_TOKENS", 256),
             context_injection=env_bool(e, "SEARCH_CONTEXT_INJECTION", False),
             ingest_batch=env_int(e, "SEARCH_INGEST_BATCH", 500),
+            ingest_limits=IngestLimits(
+                max_documents=env_int(e, "SEARCH_MAX_INGEST_DOCUMENTS", 1_000_000),
+                max_document_bytes=env_int(e, "SEARCH_MAX_DOCUMENT_BYTES", 8 * 1024 * 1024),
+                max_message_bytes=env_int(e, "SEARCH_MAX_INGEST_MESSAGE_BYTES", 10 * 1024 * 1024),
+            ),
             embedder=EmbedderConfig(
                 kind=env_str(e, "SEARCH_EMBEDDER", DEFAULT_OFFLINE_MODEL).strip(),
                 base_url=env_str(e, "SEARCH_EMBEDDINGS_BASE_URL", ""),
@@ -176,5 +210,6 @@ class SearchConfig:
             raise InvalidArgument(
                 "SEARCH_COLLECTION", "letters, digits and underscores, starting with a letter"
             )
+        self.ingest_limits.validate()
         self.embedder.validate()
         self.hybrid.validate()

@@ -17,7 +17,7 @@ import numpy as np
 import onnxruntime
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import FailedPrecondition
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
 from arbiter_search.embedding import DEFAULT_OFFLINE_MODEL, MODELS_DIR, Vector, offline_models
 
@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 TOKEN_BUDGET = 512
 """Tokens (padded) per model run: a batch of short passages is wide, one of long ones
 narrow. Small batches measured fastest per CPU second here, and keep memory low."""
+RUNS_PER_CALL = 8
+"""Model runs per worker-thread call while embedding documents (a fraction of a second)."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,15 @@ class LocalEmbedder:
             deadline.timeout()
         if not texts:
             return []
-        vectors: list[Vector] = (await asyncio.to_thread(self.embed, texts)).tolist()
+        # One worker-thread call per few model runs, not one for the lot: a cancelled
+        # ingestion (a caller gone, SIGTERM) stops within a run or two, not after minutes.
+        encodings = await asyncio.to_thread(self._encode, texts)
+        out = np.empty((len(encodings), self.dim), dtype=np.float32)
+        runs = _runs(encodings)
+        for first in range(0, len(runs), RUNS_PER_CALL):
+            group = runs[first : first + RUNS_PER_CALL]
+            await asyncio.to_thread(self._run_all, encodings, group, out)
+        vectors: list[Vector] = out.tolist()
         return vectors
 
     async def embed_query(self, text: str, *, deadline: Deadline | None = None) -> Vector:
@@ -95,35 +105,53 @@ class LocalEmbedder:
         return vector
 
     def embed(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
-        """Unit vectors for `texts` ([len(texts), dim] float32), computed in this thread.
-
-        Texts are run in batches of similar length so little of each batch is padding."""
-        encodings = self._tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        """Unit vectors for `texts` ([len(texts), dim] float32), computed in this thread."""
+        encodings = self._encode(texts)
         out = np.empty((len(encodings), self.dim), dtype=np.float32)
-        start = 0
-        while start < len(order):
-            width = len(encodings[order[start]].ids)
-            end = start + 1
-            while end < len(order):
-                width = len(encodings[order[end]].ids)
-                if width * (end + 1 - start) > TOKEN_BUDGET:
-                    break
-                end += 1
-            batch = order[start:end]
-            width = max(len(encodings[i].ids) for i in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, i in enumerate(batch):
+        self._run_all(encodings, _runs(encodings), out)
+        return out
+
+    def _encode(self, texts: Sequence[str]) -> list[Encoding]:
+        encodings: list[Encoding] = self._tokenizer.encode_batch(list(texts))
+        return encodings
+
+    def _run_all(
+        self,
+        encodings: Sequence[Encoding],
+        runs: Sequence[list[int]],
+        out: np.ndarray[Any, np.dtype[np.float32]],
+    ) -> None:
+        """Fill the rows of `out` that `runs` name, one model run each."""
+        for run in runs:
+            width = max(len(encodings[i].ids) for i in run)
+            ids = np.zeros((len(run), width), dtype=np.int64)
+            mask = np.zeros((len(run), width), dtype=np.int64)
+            for row, i in enumerate(run):
                 tokens = encodings[i].ids
                 ids[row, : len(tokens)] = tokens
                 mask[row, : len(tokens)] = 1
             (embedding,) = self._session.run(
                 ["embedding"], {"input_ids": ids, "attention_mask": mask}
             )
-            out[batch] = embedding
-            start = end
-        return out
+            out[run] = embedding
 
     async def close(self) -> None:
         return None
+
+
+def _runs(encodings: Sequence[Encoding]) -> list[list[int]]:
+    """The texts (by index) of each model run: similar lengths together, so little of a
+    run is padding, within TOKEN_BUDGET padded tokens."""
+    order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+    runs: list[list[int]] = []
+    start = 0
+    while start < len(order):
+        end = start + 1
+        while end < len(order):
+            width = len(encodings[order[end]].ids)
+            if width * (end + 1 - start) > TOKEN_BUDGET:
+                break
+            end += 1
+        runs.append(order[start:end])
+        start = end
+    return runs

@@ -10,6 +10,7 @@ the answer is unusable.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 from collections.abc import Sequence
@@ -174,8 +175,11 @@ class LexicalScorer:
         preferences: Sequence[Condition],
         deadline: Deadline,
     ) -> Reranked:
-        del deadline  # a few milliseconds of arithmetic: no time check worth making
-        return Reranked(tuple(self.rank(question, candidates, preferences=preferences)), self.name)
+        del deadline  # milliseconds of arithmetic: no time check worth making
+        # Off the event loop all the same: 200 long candidates take far longer, and health
+        # checks and other callers must not wait behind them.
+        ranked = await asyncio.to_thread(self.rank, question, candidates, preferences=preferences)
+        return Reranked(tuple(ranked), self.name)
 
 
 MODEL_WINDOW = 20
@@ -208,7 +212,10 @@ class ModelScorer:
         preferences: Sequence[Condition],
         deadline: Deadline,
     ) -> Reranked:
-        ranked = self._lexical.rank(question, candidates, preferences=preferences)
+        lexical = await self._lexical.order(
+            question, candidates, preferences=preferences, deadline=deadline
+        )
+        ranked = list(lexical.hits)
         window, rest = ranked[:MODEL_WINDOW], ranked[MODEL_WINDOW:]
         if len(window) < 2:
             return Reranked(tuple(ranked), self._lexical.name)

@@ -11,10 +11,10 @@ import grpc
 from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_kit.deadline import Deadline
-from arbiter_kit.errors import InvalidArgument
+from arbiter_kit.errors import InvalidArgument, shown
 from arbiter_llm import LLM
 
-from arbiter_search.config import SearchConfig
+from arbiter_search.config import IngestLimits, SearchConfig
 from arbiter_search.documents import SourceDocument, preparer_for
 from arbiter_search.filters import Condition, FilterCompiler
 from arbiter_search.graph import GraphExpander, GraphIndexer, GraphStore
@@ -52,7 +52,8 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
     ) -> None:
         self._store = store
         self._tenant = config.tenant
-        self._compiler = FilterCompiler()
+        self._limits = config.ingest_limits
+        self._compiler = FilterCompiler(default_tenant=config.tenant)
         preparer = preparer_for(config)
         self._ingestor = Ingestor(
             store,
@@ -113,6 +114,7 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
         async def documents() -> AsyncIterator[SourceDocument]:
             nonlocal expected
             first = True
+            received = 0
             async for request in request_iterator:
                 kind = request.WhichOneof("kind")
                 if kind == "options":
@@ -122,8 +124,8 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
                         raise InvalidArgument("options.expected_documents", "must be >= 0")
                     expected = request.options.expected_documents
                 elif kind == "document":
-                    d = request.document
-                    yield SourceDocument(d.id, d.title, d.text, dict(d.metadata))
+                    yield _within(self._limits, request, index=received)
+                    received += 1
                 else:
                     raise InvalidArgument("kind", "each message carries options or a document")
                 first = False
@@ -168,6 +170,33 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
             filterable_fields=self._compiler.fields,
             embedder=self._store.embedder_name or NO_EMBEDDER,
         )
+
+
+def _within(
+    limits: IngestLimits, request: search_pb2.IngestRequest, *, index: int
+) -> SourceDocument:
+    """The document `request` carries, the `index`th of its call, if it is within
+    `limits`; else InvalidArgument naming it (e.g. `documents[3].text`)."""
+    if index >= limits.max_documents:
+        raise InvalidArgument(
+            "documents", f"at most {limits.max_documents} documents per Ingest call"
+        )
+    d = request.document
+    at = f"documents[{index}]"
+    text_bytes = len(d.text.encode())
+    if text_bytes > limits.max_document_bytes:
+        raise InvalidArgument(
+            f"{at}.text",
+            f"document {shown(d.id)} has {text_bytes} bytes of text; "
+            f"at most {limits.max_document_bytes} (SEARCH_MAX_DOCUMENT_BYTES)",
+        )
+    if (size := request.ByteSize()) > limits.max_message_bytes:
+        raise InvalidArgument(
+            at,
+            f"document {shown(d.id)} makes a {size}-byte message; "
+            f"at most {limits.max_message_bytes} (SEARCH_MAX_INGEST_MESSAGE_BYTES)",
+        )
+    return SourceDocument(d.id, d.title, d.text, dict(d.metadata))
 
 
 def _options(options: search_pb2.RetrievalOptions) -> RetrievalOptions:

@@ -120,11 +120,15 @@ class GraphIndexer:
     ) -> IndexTally:
         passages: dict[str, PassageNode] = {}
         new_documents: dict[str, DocumentNode] = {}
-        for prepared in documents:
-            stored = graph.book.get(prepared.source_id)
-            if stored is not None and stored.content_hash == prepared.content_hash:
-                continue
-            document, passage = graph_nodes(prepared, tenant=tenant)
+        changed = [
+            prepared
+            for prepared in documents
+            if (stored := graph.book.get(prepared.source_id)) is None
+            or stored.content_hash != prepared.content_hash
+        ]
+        # Reading a batch's references is CPU-bound: off the event loop.
+        nodes = await asyncio.to_thread(lambda: [graph_nodes(p, tenant=tenant) for p in changed])
+        for document, passage in nodes:
             passages[passage.source_id] = passage
             if graph.documents.get(document.id) != document:
                 new_documents[document.id] = document

@@ -6,7 +6,9 @@ Extraction only reads text; which passage a mention names is decided by `resolut
 
 from __future__ import annotations
 
+import bisect
 import re
+import sys
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -162,7 +164,11 @@ def _book_before(text: str, start: int) -> tuple[str, int]:
 
 
 def _inside(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
-    return any(start <= span[0] and span[1] <= end for start, end in taken)
+    """True when `span` lies within one of `taken`: spans of one `finditer`, so in order
+    and apart, and only the last one starting at or before `span` can hold it (a
+    bisection, not a scan: a text with many mentions stays linear)."""
+    at = bisect.bisect_right(taken, (span[0], sys.maxsize)) - 1
+    return at >= 0 and span[1] <= taken[at][1]
 
 
 def _items(items: str) -> list[str]:
