@@ -5,6 +5,7 @@ server answers, and no half-open trial is spent on a channel that is still recon
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import grpc
 import pytest
@@ -82,6 +83,33 @@ async def test_the_breaker_closes_as_soon_as_a_restarted_worker_answers(
     assert transitions(ds, "HALF_OPEN", "CLOSED") == 1
     assert transitions(ds, "HALF_OPEN", "OPEN") == 0  # no trial failed
     assert (await plan(ds, "again")).plan.rationale == "again"
+
+
+async def test_an_idle_open_breaker_notices_by_itself_that_the_worker_is_back(
+    start_server: StartServer, make_downstream: MakeDownstream
+) -> None:
+    first = await start_server(planner_service(ScriptedPlanner()))
+    port = first.port
+    ds = make_downstream(port, breaker=ONE_TRIAL, retry=NO_RETRY)
+    await plan(ds)
+    await first.stop(0)
+    await open_on_a_stopped_server(ds)
+
+    restarted = ScriptedPlanner()
+    await start_server(planner_service(restarted), port=port)
+    # No call is made: the open breaker keeps the channel connecting in the background,
+    # so the first question after the worker is back is let through, not refused. The
+    # wait is bounded well inside the breaker's minute of open time.
+    for _ in range(20):
+        if ds.breaker.state is not BreakerState.OPEN:
+            break
+        state = ds.channel.get_state()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ds.channel.wait_for_state_change(state), timeout=0.5)
+    assert ds.breaker.state is BreakerState.HALF_OPEN
+    assert (await plan(ds, "first")).plan.rationale == "first"
+    assert ds.breaker.state is BreakerState.CLOSED
+    assert restarted.calls == 1
 
 
 async def test_a_half_open_trial_waits_for_the_channel_to_reconnect(

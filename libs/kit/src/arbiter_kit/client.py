@@ -200,6 +200,7 @@ class Downstream:
         self._slots = asyncio.Semaphore(config.max_in_flight)
         self._throttle = RetryThrottle(config.retry)
         self._reachability = Reachability(self.channel)
+        self._watcher: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Downstream:
         return self
@@ -213,6 +214,8 @@ class Downstream:
         await self.close()
 
     async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
         await self.channel.close(None)
 
     async def unary(
@@ -327,6 +330,7 @@ class Downstream:
         """
         if self.breaker.state is BreakerState.OPEN and self._reachability.back():
             self.breaker.retry_now()
+        self._watch_while_open()
         epoch = self.breaker.acquire()
         if self.breaker.state is not BreakerState.HALF_OPEN:
             return epoch
@@ -354,6 +358,22 @@ class Downstream:
             metadata=metadata,
         )
 
+    def _watch_while_open(self) -> None:
+        """While the breaker is open on an unreachable downstream, keep the channel
+        connecting in the background and admit trials the moment it connects."""
+        if self.breaker.state is not BreakerState.OPEN or not self._reachability.unreachable:
+            return
+        if self._watcher is None or self._watcher.done():
+            self._watcher = asyncio.create_task(self._watch())
+
+    async def _watch(self) -> None:
+        connected = await self._reachability.watch(
+            still_needed=lambda: self.breaker.state is BreakerState.OPEN,
+            poll=self.config.max_reconnect_backoff_seconds,
+        )
+        if connected and self._reachability.back():
+            self.breaker.retry_now()
+
     def _answered(self, seconds: float, epoch: int) -> None:
         """Record an attempt the downstream answered."""
         self._reachability.answered()
@@ -367,6 +387,7 @@ class Downstream:
         call.done(code)
         self._reachability.lost(code)
         self.breaker.record(not is_failure(code), seconds, epoch=epoch)
+        self._watch_while_open()
         metrics.DEPENDENCY_FAILURES.labels(self.name, code.name).inc()
         return downstream_error(self.name, error)
 

@@ -8,6 +8,8 @@ is already back. The channel knows better: it says when a connection is up again
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Callable
 
 import grpc
 
@@ -30,6 +32,26 @@ class Reachability:
         """A call failed with `code`: note whether it failed for want of a connection."""
         if code is grpc.StatusCode.UNAVAILABLE and not self._ready(connect=False):
             self._unreachable = True
+
+    @property
+    def unreachable(self) -> bool:
+        """Whether the server was last seen unreachable."""
+        return self._unreachable
+
+    async def watch(self, *, still_needed: Callable[[], bool], poll: float) -> bool:
+        """Keep the channel connecting while `still_needed()`; True once it is connected.
+
+        A breaker that refuses every call sends nothing that would reconnect the
+        channel, so the first question after the server returns would be refused too.
+        """
+        while still_needed():
+            state = self._channel.get_state(try_to_connect=True)
+            if state is _READY:
+                return True
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(poll):
+                    await self._channel.wait_for_state_change(state)
+        return False
 
     def answered(self) -> None:
         """A call was answered: the server is reachable."""
