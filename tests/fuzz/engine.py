@@ -46,11 +46,11 @@ class Settings:
     """Calls between two health checks of every service."""
     memory_tolerance: float = 0.10
     """Growth over the warm level a service may keep (issue 7, item 6)."""
-    memory_allowance: int = 24 * MiB
-    """Absolute growth allowed on top: the largest requests (a few MiB, held as wire
-    bytes, a parsed message and decoded text by each of `concurrency` calls) leave glibc
-    arenas and pymalloc pools partly resident after they are freed; that is allocator
-    high water, not growth, and a warm-up of a few calls may not have reached it."""
+    memory_allowance: int = 16 * MiB
+    """Absolute growth allowed on top, for levels that are set by the largest message
+    seen rather than by the number of calls: pymalloc arenas kept by one live object,
+    gRPC's and the event loop's buffers, per-thread caches. A short warm-up may not have
+    reached them; 10% of a 45 MiB service would not cover them."""
     settle_seconds: float = 15.0
     """How long memory may take to come back after the last call."""
     shrink_tries: int = 40

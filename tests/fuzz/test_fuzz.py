@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fuzz.engine import MiB, Settings, Target, fuzz
+from tests.fuzz.engine import Settings, Target, fuzz
 from tests.fuzz.rpcs import all_rpcs
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +19,6 @@ SETTINGS = Settings(
     deadline=10.0,
     max_string_chars=256 * 1024,
     health_every=25,
-    memory_allowance=24 * MiB,
 )
 """About a minute on 2 cores; strings up to 256 KiB keep each call cheap."""
 
