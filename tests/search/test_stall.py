@@ -28,8 +28,14 @@ ANSWER_WITHIN = 5.0
 MAX_PROBES = 1000
 
 
-def heavy(name: str) -> search_pb2.IngestRequest:
-    return search_pb2.IngestRequest(document=search_pb2.Document(id=name, text="x" * HEAVY_BYTES))
+UNBROKEN = "x" * HEAVY_BYTES
+"""The heaviest text to cut: one 15 MB word."""
+ONE_LETTER_WORDS = "a " * 2_000_000
+"""The most pieces to pack: two million words in 4 MB."""
+
+
+def heavy(name: str, text: str = UNBROKEN) -> search_pb2.IngestRequest:
+    return search_pb2.IngestRequest(document=search_pb2.Document(id=name, text=text))
 
 
 async def probe_until(search: RunningSearch, done: asyncio.Future[object]) -> int:
@@ -72,13 +78,14 @@ async def _all(call: object) -> list[search_pb2.IngestResponse]:
 GRACE_SECONDS = 2
 
 
-def heavy_stream(count: int) -> Iterator[search_pb2.IngestRequest]:
+def heavy_stream(count: int, text: str) -> Iterator[search_pb2.IngestRequest]:
     for i in range(count):
-        yield heavy(f"heavy-{i}")
+        yield heavy(f"heavy-{i}", text)
 
 
+@pytest.mark.parametrize("text", [UNBROKEN, ONE_LETTER_WORDS], ids=["unbroken", "words"])
 def test_sigterm_ends_the_service_within_its_grace_during_a_heavy_ingestion(
-    tmp_path: Path,
+    tmp_path: Path, text: str
 ) -> None:
     env = {
         "SEARCH_MILVUS_URI": str(tmp_path / "milvus.db"),
@@ -93,7 +100,7 @@ def test_sigterm_ends_the_service_within_its_grace_during_a_heavy_ingestion(
     try:
         with grpc.insecure_channel(running.target) as channel:
             stub = search_pb2_grpc.SearchServiceStub(channel)
-            responses = stub.Ingest(heavy_stream(20))
+            responses = stub.Ingest(heavy_stream(20, text))
             # The first document is stored: the service is deep in the stream's work.
             first = next(responses)
             assert first.progress.documents_received == 1

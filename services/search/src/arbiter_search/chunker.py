@@ -5,8 +5,8 @@ merging small neighbours back up to the budget. Deterministic for a given budget
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from arbiter_search.tokens import DEFAULT_COUNTER, TokenCounter
 
@@ -19,17 +19,17 @@ BODY_MAX_BYTES = TEXT_MAX_BYTES - CONTEXT_MAX_BYTES
 MIN_CHUNK_TOKENS = 32
 MAX_CHUNK_TOKENS = 8192
 
-_SPLITTERS: tuple[Callable[[str], list[str]], ...] = (
-    re.compile(r"\n[ \t]*\n\s*").split,
-    re.compile(r"\n").split,
-    re.compile(r"(?<=[.!?;:])\s+").split,
-    re.compile(r"\s+").split,
+_SEPARATORS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"\n[ \t]*\n\s*"),
+    re.compile(r"\n"),
+    re.compile(r"(?<=[.!?;:])\s+"),
+    re.compile(r"\s+"),
 )
 _JOINERS = ("\n\n", "\n", " ", " ")
 
 
-@dataclass(frozen=True)
-class _Piece:
+class _Piece(NamedTuple):
+    # A tuple, not a dataclass: a text of single-letter words makes millions of these.
     text: str
     tokens: int
     """An upper bound: counted alone, or the sum of the pieces joined into it."""
@@ -76,29 +76,30 @@ class Chunker:
         text = text.strip()
         if not text:
             return []
-        return [piece.text for piece in self._split(text, 0, budget)]
+        return [piece.text for piece in self._pieces([text], 0, budget)]
 
-    def _split(self, text: str, level: int, budget: int) -> list[_Piece]:
-        size = len(text.encode())
-        if size <= self.max_bytes and (tokens := self.counter.count(text)) <= budget:
-            return [_Piece(text, tokens, size)]
-        if level == len(_SPLITTERS) or len(text.split(maxsplit=1)) == 1:
-            # Every splitter cuts on whitespace: a run without any can only be cut.
-            return self._cut_word(text, budget)
-        pieces: list[_Piece] = []
-        for part in _SPLITTERS[level](text):
-            part = part.strip()
-            if part:
-                pieces.extend(self._split(part, level + 1, budget))
-        return self._pack(pieces, _JOINERS[level], budget)
+    def _pieces(self, parts: Iterable[str], level: int, budget: int) -> Iterator[_Piece]:
+        """The pieces of `parts` (stripped, non-empty texts cut at `level`), in order:
+        a part that fits is one piece, one that does not is cut at the next level and
+        its pieces packed back up to the budget. A pipeline of generators: however many
+        words a text has, only the chunk being packed is held."""
+        for part in parts:
+            size = len(part.encode())
+            if size <= self.max_bytes and (tokens := self.counter.count(part)) <= budget:
+                yield _Piece(part, tokens, size)
+            elif level == len(_SEPARATORS) or len(part.split(maxsplit=1)) == 1:
+                # Every separator is whitespace: a run without any can only be cut.
+                yield from self._cut_word(part, budget)
+            else:
+                inner = self._pieces(_parts(part, _SEPARATORS[level]), level + 1, budget)
+                yield from self._pack(inner, _JOINERS[level], budget)
 
     def _fits(self, piece: _Piece, budget: int) -> bool:
         return piece.tokens <= budget and piece.size <= self.max_bytes
 
-    def _pack(self, pieces: list[_Piece], joiner: str, budget: int) -> list[_Piece]:
+    def _pack(self, pieces: Iterable[_Piece], joiner: str, budget: int) -> Iterator[_Piece]:
         """Greedily joins neighbouring pieces while the result stays within budget (each
         chunk's text is joined once, so the work stays linear in the pieces)."""
-        chunks: list[_Piece] = []
         run: list[str] = []
         tokens = size = 0
         for piece in pieces:
@@ -110,11 +111,10 @@ class Chunker:
                 size += len(joiner) + piece.size
                 continue
             if run:
-                chunks.append(_Piece(joiner.join(run), tokens, size))
+                yield _Piece(joiner.join(run), tokens, size)
             run, tokens, size = [piece.text], piece.tokens, piece.size
         if run:
-            chunks.append(_Piece(joiner.join(run), tokens, size))
-        return chunks
+            yield _Piece(joiner.join(run), tokens, size)
 
     def _cut_word(self, word: str, budget: int) -> list[_Piece]:
         """A single run without whitespace that exceeds the budget, cut into the longest
@@ -171,3 +171,14 @@ class Chunker:
 
     def _piece(self, text: str) -> _Piece:
         return _Piece(text, self.counter.count(text), len(text.encode()))
+
+
+def _parts(text: str, separator: re.Pattern[str]) -> Iterator[str]:
+    """`separator.split(text)` stripped, without the empty parts, one at a time."""
+    start = 0
+    for match in separator.finditer(text):
+        if part := text[start : match.start()].strip():
+            yield part
+        start = match.end()
+    if part := text[start:].strip():
+        yield part

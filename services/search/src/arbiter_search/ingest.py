@@ -12,12 +12,15 @@ chunked; batches are still written one after another, in order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import logging
+import threading
 from collections import Counter
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from arbiter_kit.errors import InvalidArgument
 
@@ -29,6 +32,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
+INLINE_CHARS = 16_384
+"""Documents up to this long are chunked on the event loop; longer ones off it."""
 REJECTION_EXAMPLES = 10
 """Rejected documents an ingestion remembers by id (all are logged and counted)."""
 REJECTIONS_KEY = "arbiter-rejections-bin"
@@ -113,14 +120,8 @@ class Ingestor:
         writing: asyncio.Task[int] | None = None
         try:
             async for document in documents:
-                # Chunking is CPU-bound (linear, but a large document takes a while):
-                # in a worker thread, health checks and other callers are answered.
-                prepared = await asyncio.to_thread(
-                    self._preparer.prepare,
-                    document,
-                    tenant=tenant,
-                    path=f"documents[{counts.documents}]",
-                )
+                path = f"documents[{counts.documents}]"
+                prepared = await self._prepare(document, tenant=tenant, path=path)
                 counts.documents += 1
                 if isinstance(prepared, Rejection):
                     counts.reject(prepared)
@@ -165,6 +166,16 @@ class Ingestor:
             },
         )
 
+    async def _prepare(
+        self, document: SourceDocument, *, tenant: str, path: str
+    ) -> PreparedDocument | Rejection:
+        """`document` chunked: on the event loop when it is short (milliseconds at most),
+        else in a daemon thread, so health checks and other callers are answered while a
+        large one is cut (linear, but seconds for megabytes of one-letter words)."""
+        if len(document.text) <= INLINE_CHARS:
+            return self._preparer.prepare(document, tenant=tenant, path=path)
+        return await in_daemon_thread(self._preparer.prepare, document, tenant=tenant, path=path)
+
     async def _write(
         self, batch: dict[str, PreparedDocument], counts: _Counts, tenant: str, *, received: int
     ) -> int:
@@ -196,6 +207,31 @@ def rejections_metadata(examples: tuple[Rejection, ...]) -> tuple[tuple[str, byt
     """The REJECTIONS_KEY trailing metadata for `examples` (ids cut to 128 characters)."""
     listed = [{"id": r.source_id[:128], "reason": r.reason} for r in examples]
     return ((REJECTIONS_KEY, json.dumps(listed, ensure_ascii=False).encode()),)
+
+
+async def in_daemon_thread(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """`fn(*args, **kwargs)` in a daemon thread of its own. Unlike `asyncio.to_thread`,
+    the process never waits for it at exit: SIGTERM during a large document ends the
+    service within its grace, abandoning the document (nothing of it is written yet)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(outcome: Callable[[], object]) -> None:
+        if not done.done():  # a cancelled caller no longer waits for it
+            outcome()
+
+    def run() -> None:
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as exc:
+            report = functools.partial(settle, functools.partial(done.set_exception, exc))
+        else:
+            report = functools.partial(settle, functools.partial(done.set_result, result))
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+            loop.call_soon_threadsafe(report)
+
+    threading.Thread(target=run, name="ingest-prepare", daemon=True).start()
+    return await done
 
 
 async def _settled(task: asyncio.Task[int]) -> None:
