@@ -116,3 +116,26 @@ async def test_resume_of_a_finished_session_replays_the_rest_and_ends(stub, gree
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await drain(resume(stub, **token, after_seq=last + 1))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        ([{"field": "rulebook or 1==1", "any_of": ["AML"]}], "filters[0].field"),
+        ([{"field": "tenant", "any_of": ["acme"]}], "filters[0].field"),
+        ([{"field": "rulebook", "any_of": ["AML"]}, {"field": "x" * 20_000}], "filters[1].field"),
+        ([{"field": "rulebook", "any_of": []}], "filters[0].any_of"),
+        ([{"field": "rulebook", "any_of": ["AML", "x" * 20_000]}], "filters[0].any_of[1]"),
+    ],
+    ids=["expression", "tenant", "overlong field", "no values", "overlong value"],
+)
+async def test_a_bad_filter_is_refused_before_any_event_is_streamed(stub, filters, field):
+    events: list[gateway_pb2.SessionEvent] = []
+
+    async def ask_with_filters() -> None:
+        request = gateway_pb2.AskRequest(question="What does AML require?", filters=filters)
+        async for response in stub.Ask(request, timeout=5):
+            events.append(response.event)
+
+    await assert_invalid_argument(ask_with_filters(), field)
+    assert events == []

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from arbiter.gateway.v1 import gateway_pb2
 from arbiter_kit.errors import InvalidArgument, Unimplemented, shown
-from arbiter_kit.validation import metadata_filters, required_text
+from arbiter_kit.filter_fields import validate_filters
+from arbiter_kit.validation import required_text
 from google.protobuf.message import Message
 
 from arbiter_gateway.config import GatewayConfig
-
-MAX_FILTERS = 16
-MAX_FILTER_VALUES = 64
 
 
 def known_enums(message: Message, *, prefix: str = "") -> None:
@@ -41,13 +39,8 @@ def known_enums(message: Message, *, prefix: str = "") -> None:
 def validate_ask(request: gateway_pb2.AskRequest, config: GatewayConfig) -> str:
     """The question, stripped; raises InvalidArgument naming the bad field."""
     question = required_text("question", request.question, max_chars=config.max_question_chars)
-    metadata_filters(
-        "filters",
-        request.filters,
-        max_filters=MAX_FILTERS,
-        max_values=MAX_FILTER_VALUES,
-        max_value_chars=None,
-    )
+    # Search's own schema: a filter it would refuse fails here, before the stream starts.
+    validate_filters(request.filters)
     known_enums(request)
     if request.require_approval:
         raise Unimplemented(
