@@ -13,6 +13,7 @@ from google.protobuf.message import Message
 
 from tests.fuzz import wire
 from tests.fuzz.rpcs import Rpc, fields
+from tests.fuzz.seeds import STORED_IDS
 from tests.fuzz.values import Values
 
 KINDS = ("random", "mutated", "hostile", "raw")
@@ -96,7 +97,8 @@ class RequestMaker:
         if kind != "raw" and kind != "random" and not self.seeds:
             kind = "random"
         if kind == "random":
-            return Request.of(kind, [self.random_message() for _ in range(self._count())])
+            messages = [self.random_message() for _ in range(self._count())]
+            return Request.of(kind, self.stored_ids_pooled(messages))
         if kind == "raw":
             return self.raw()
         messages = [copy_of(m) for m in self.rng.choice(self.seeds)]
@@ -105,7 +107,21 @@ class RequestMaker:
                 self.plant(message)
         else:
             messages = self.mutate(messages)
-        return Request.of(kind, messages)
+        return Request.of(kind, self.stored_ids_pooled(messages))
+
+    def stored_ids_pooled(self, messages: list[Message]) -> list[Message]:
+        """`messages` with the id of anything they would store drawn from the RPC's
+        bounded pool (seeds.STORED_IDS), so accepted calls replace stored data."""
+        stored = STORED_IDS.get(self.rpc.name)
+        if stored is None:
+            return messages
+        for message in messages:
+            if not message.HasField(stored.message_field):
+                continue
+            target = getattr(message, stored.message_field)
+            if getattr(target, stored.id_field) not in stored.pool:
+                setattr(target, stored.id_field, self.rng.choice(stored.pool))
+        return messages
 
     def _count(self) -> int:
         """How many request messages a call sends: one, or a stream's worth."""
@@ -242,7 +258,7 @@ class RequestMaker:
         descriptor = self.rpc.request_descriptor
         valid = [copy_of(m) for m in rng.choice(self.seeds)] if self.seeds else []
         if not valid:
-            valid = [self.random_message()]
+            valid = self.stored_ids_pooled([self.random_message()])
         base = valid[0].SerializeToString()
         choice = rng.randrange(4)
         if choice == 0:

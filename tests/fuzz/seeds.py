@@ -4,7 +4,9 @@ an RPC without seeds is still fuzzed from its descriptor. `{session_id}` and
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -13,6 +15,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from tests.fuzz.rpcs import Rpc
+from tests.fuzz.values import EXPRESSIONS, ID_CHARS, UNICODE, Values
 
 QUESTION = "What must a firm do when it suspects money laundering?"
 SITUATION = "A firm did not report a suspicious cash deposit of USD 90,000 for six weeks."
@@ -90,6 +93,48 @@ SEEDS: dict[str, list[list[dict[str, Any]]]] = {
     ],
     "AnalysisService/AnalyzeData": [[{"question": "How many findings per rulebook?"}]],
     "AuditService/Judge": [[{"situation": SITUATION, "passages": [PASSAGE]}]],
+}
+
+
+SEED_DOCUMENT_IDS = ("fuzz-1", "fuzz-2")
+DOCUMENT_IDS: tuple[str, ...] = (
+    *SEED_DOCUMENT_IDS,
+    *EXPRESSIONS,
+    *UNICODE,
+    "",
+    "a" * ID_CHARS,
+    "é" * ID_CHARS,
+    "'" * 65,
+    "x" * 128,
+    "x" * 129,
+    "🙂" * 64,
+    "p1",
+    *(
+        Values(random.Random(f"document id {n}"), max_string_chars=ID_CHARS).text()
+        for n in range(16)
+    ),
+)
+"""The ids an Ingest document may carry: every hostile form (quotes, expression syntax,
+unicode, ids past any limit) and a few random ones, but a bounded set, so a document the
+service accepts replaces an earlier one instead of adding to the store. Search keeps
+what it is given; with a new id on every call its memory would grow with the data, and
+the memory check could not tell that from retention."""
+
+
+@dataclass(frozen=True)
+class StoredIds:
+    """Where an RPC's requests name what the service stores, and the ids they may use."""
+
+    message_field: str
+    """The request's field holding the stored thing (a message)."""
+    id_field: str
+    """That message's id field."""
+    pool: tuple[str, ...]
+    """The ids drawn from: any other id is replaced by one of them."""
+
+
+STORED_IDS: dict[str, StoredIds] = {
+    "SearchService/Ingest": StoredIds("document", "id", DOCUMENT_IDS),
 }
 
 

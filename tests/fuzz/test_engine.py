@@ -15,7 +15,8 @@ from tests.fuzz import wire
 from tests.fuzz.checks import DETAILS_KEY, Answer, caller_text, problems
 from tests.fuzz.requests import RequestMaker
 from tests.fuzz.rpcs import Rpc, all_rpcs
-from tests.fuzz.values import Values
+from tests.fuzz.seeds import DOCUMENT_IDS
+from tests.fuzz.values import ID_CHARS, Values
 
 
 def rpc(name: str) -> Rpc:
@@ -110,3 +111,19 @@ def test_raw_requests_do_not_decode() -> None:
             assert bad is not None
             with pytest.raises(DecodeError):
                 search_pb2.RetrieveRequest.FromString(bad)
+
+
+def test_ingest_ids_come_from_a_bounded_pool_that_keeps_every_hostile_form() -> None:
+    ingest = rpc("SearchService/Ingest")
+    seeds = [[search_pb2.IngestRequest(document=search_pb2.Document(id="fuzz-1", text="t"))]]
+    drawn: set[str] = set()
+    for n in range(600):
+        values = Values(random.Random(n), max_string_chars=30_000)
+        request = RequestMaker(ingest, seeds, values).make()
+        for message in request.messages:
+            if message is not None and message.HasField("document"):
+                drawn.add(message.document.id)  # type: ignore[attr-defined]
+    assert drawn <= set(DOCUMENT_IDS)
+    assert len(drawn) > 20  # many ids, hostile ones among them, each used again and again
+    assert "x'] or tenant in ['acme'] or id in ['q" in DOCUMENT_IDS
+    assert {"é", "\U0010fffd", "a" * ID_CHARS} <= set(DOCUMENT_IDS)
