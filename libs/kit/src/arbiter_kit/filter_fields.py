@@ -28,9 +28,9 @@ SCOPE_FIELDS: frozenset[str] = frozenset({"tenant"})
 
 MAX_FILTERS = 16
 """Most filters one request may carry."""
-MAX_VALUES = 256
+MAX_VALUES = 64
 """Most values one filter may list."""
-MAX_VALUE_CHARS = 1024
+MAX_VALUE_CHARS = 256
 """Longest filter value, in characters."""
 
 

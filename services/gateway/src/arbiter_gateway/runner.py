@@ -50,6 +50,9 @@ class SessionRun:
         self.workers = workers
         self.config = config
         self.deadline = deadline
+        # Search gets the caller's filters only, and holds them hard. A rulebook the
+        # question names (a plan filter) search reads itself, as a preference: the answer
+        # is often elsewhere (docs/research.md).
         self.evidence = Evidence(question=session.question, filters=list(request.filters))
         self.steps: dict[str, common_pb2.Step] = {}
         self.tasks: dict[str, asyncio.Task[None]] = {}
@@ -95,10 +98,6 @@ class SessionRun:
         for step in plan.steps:
             step.status = Status.STEP_STATUS_PENDING
             self.steps[step.id] = step
-        # Planner filters narrow retrieval; the caller's own are kept too.
-        self.evidence.filters = list(plan.filters) + [
-            f for f in self.request.filters if f not in plan.filters
-        ]
         s.plan = plan
         await s.emit(plan_ready=gateway_pb2.PlanReady(plan=plan))
         return plan
