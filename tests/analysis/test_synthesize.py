@@ -366,7 +366,7 @@ async def test_unknown_disposition_is_invalid_argument(analysis: Stub, dispositi
     error = await assert_invalid_argument(
         synthesize(analysis, "q", passages=PASSAGES, verdict=verdict), "verdict.disposition"
     )
-    assert f"{disposition} is not a disposition" in (error.details() or "")
+    assert f"unknown Disposition value {disposition}" in (error.details() or "")
 
 
 @pytest.mark.parametrize("disposition", common_pb2.Disposition.values())

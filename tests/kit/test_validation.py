@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter_kit.errors import InvalidArgument, shown
-from arbiter_kit.validation import max_items, metadata_filters, required_id, required_text
+from arbiter_kit.validation import (
+    known_enums,
+    max_items,
+    metadata_filters,
+    required_id,
+    required_text,
+)
 
 
 def f(field: str, *values: str) -> common_pb2.MetadataFilter:
@@ -114,3 +120,14 @@ def test_shown_cuts_a_long_value_and_says_how_long_it_was() -> None:
     assert text.startswith("'" + "é" * 64 + "'")
     assert "20000 characters" in text
     assert len(text) < 100
+
+
+def test_known_enums_names_the_nested_place_of_an_unknown_value() -> None:
+    plan = common_pb2.Plan(intent=common_pb2.INTENT_RESEARCH)
+    plan.steps.add(id="s1", kind=common_pb2.STEP_KIND_RESEARCH)
+    plan.steps.add(id="s2", kind=99)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument) as caught:
+        known_enums(plan)
+    assert caught.value.field == "steps[1].kind"
+    plan.steps[1].kind = common_pb2.STEP_KIND_SYNTHESIZE
+    known_enums(plan)  # every value is defined: nothing raised

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import grpc
+from google.protobuf.message import Message
 
 from arbiter_kit import logs, metrics
 from arbiter_kit.bulkhead import PROBE_SERVICES, Bulkhead
@@ -25,6 +26,7 @@ from arbiter_kit.errors import (
     Unimplemented,
     to_status,
 )
+from arbiter_kit.validation import known_enums
 
 if TYPE_CHECKING:
     Context = grpc.aio.ServicerContext[Any, Any]
@@ -62,11 +64,16 @@ class _Rpc:
         if self.deserializer is None:
             return raw
         try:
-            return self.deserializer(raw)
+            request = self.deserializer(raw)
         except Exception as exc:
             log.info("undecodable request", extra={"method": self.method, "error": str(exc)})
             which = "" if position is None else f"message {position} of the stream "
             raise InvalidArgument("request", f"{which}{_UNDECODABLE}") from None
+        # An enum number the contract does not define decodes fine in proto3; refusing
+        # it here means no handler ever names or compares one.
+        if isinstance(request, Message):
+            known_enums(request)
+        return request
 
     def encoded(self, response: Any) -> Any:
         """The handler's response as bytes.

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence, Sized
 from typing import Protocol
 
-from arbiter_kit.errors import InvalidArgument
+from google.protobuf.message import Message
+
+from arbiter_kit.errors import InvalidArgument, shown
 
 
 class FilterSpec(Protocol):
@@ -76,3 +78,27 @@ def metadata_filters(
         for j, value in enumerate(spec.any_of):
             if len(value) > max_value_chars:
                 raise InvalidArgument(f"{at}.any_of[{j}]", f"at most {max_value_chars} characters")
+
+
+def known_enums(message: Message, *, prefix: str = "") -> None:
+    """Every enum value anywhere in `message` is one its enum defines.
+
+    proto3 keeps a number it does not know (a newer client's, or a hostile one) as is,
+    so a value must be checked before anything names or compares it. The error names
+    the place, e.g. `decision` or `steps[2].kind`.
+    """
+    for field, value in message.ListFields():
+        at = f"{prefix}{field.name}"
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            # Map keys are never enums; only the values can be (or hold) one.
+            field = field.message_type.fields_by_name["value"]
+            items = [(f"{at}[{shown(str(key))}]", value[key]) for key in value]
+        elif field.is_repeated:
+            items = [(f"{at}[{i}]", item) for i, item in enumerate(value)]
+        else:
+            items = [(at, value)]
+        for where, item in items:
+            if field.enum_type is not None and item not in field.enum_type.values_by_number:
+                raise InvalidArgument(where, f"unknown {field.enum_type.name} value {item}")
+            if field.message_type is not None:
+                known_enums(item, prefix=f"{where}.")

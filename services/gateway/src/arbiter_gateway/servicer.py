@@ -14,7 +14,7 @@ from arbiter_kit.errors import FailedPrecondition, InvalidArgument, Unimplemente
 from arbiter_kit.validation import required_id
 
 from arbiter_gateway.config import GatewayConfig
-from arbiter_gateway.requests import known_enums, validate_ask
+from arbiter_gateway.requests import validate_ask
 from arbiter_gateway.runner import SessionRun
 from arbiter_gateway.sessions import SessionRegistry, State
 from arbiter_gateway.steps import Workers
@@ -93,5 +93,4 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):  # type: ignore[
         self, request: gateway_pb2.DecidePlanRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> gateway_pb2.DecidePlanResponse:
         required_id("session_id", request.session_id)
-        known_enums(request)
         raise Unimplemented("plan approval is not available yet", reason="APPROVAL_UNAVAILABLE")
