@@ -11,7 +11,7 @@ from arbiter_llm.citations import (
     out_of_range,
     strip_markers,
 )
-from arbiter_llm.text import complete_sentences
+from arbiter_text import complete_sentences
 
 WRITTEN = "Report it [3]. Do not tip off [1, 3]. Train staff [2][3]. See [14] and [x]."
 READ = "Report it [1]. Do not tip off [2, 1]. Train staff [3][1]. See [14] and [x]."

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+from arbiter_text.sentences import MARKER
+
 _NUMBER = re.compile(r"\d+")
 _OPEN_TAIL = re.compile(r"\[[\d,\s]*$")
 """What a piece may end with when its marker continues in the next piece."""

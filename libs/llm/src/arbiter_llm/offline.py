@@ -7,10 +7,10 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from arbiter_kit.deadline import Deadline
+from arbiter_text import segments
 
 from arbiter_llm.result import Completed, Fragment, Outcome, StreamEvent, TaskResult
 from arbiter_llm.task import JSON, Task, TaskInput
-from arbiter_llm.text import segments
 
 
 async def run_rules(task: Task, data: TaskInput) -> JSON:

@@ -14,13 +14,13 @@ from typing import Any, cast
 import openai
 from arbiter_kit import metrics
 from arbiter_kit.deadline import Deadline
+from arbiter_text import complete_sentences, segments
 from openai.types.chat import ChatCompletionMessageParam
 
 from arbiter_llm.config import LLMConfig
 from arbiter_llm.offline import run_rules
 from arbiter_llm.result import Completed, Fragment, Outcome, StreamEvent, TaskResult, Usage
 from arbiter_llm.task import JSON, Task, TaskInput
-from arbiter_llm.text import complete_sentences, segments
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from arbiter.common.v1 import common_pb2
 from arbiter_llm.citations import markers, strip_markers
-from arbiter_llm.text import sentence_spans, sentences, stems
+from arbiter_text import sentence_spans, sentences, stems
 
 
 class CitationBuilder:

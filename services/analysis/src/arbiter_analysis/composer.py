@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from arbiter.common.v1 import common_pb2
 from arbiter_llm import JSON, Document, Task, TaskInput
 from arbiter_llm.citations import markers, out_of_range, strip_markers
-from arbiter_llm.text import iter_sentence_spans, stems, words
+from arbiter_text import iter_sentence_spans, stems, words
 
 MAX_SENTENCES = 5
 """Sentences an extractive answer quotes (one per passage at most)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from arbiter.common.v1 import common_pb2
 from arbiter_llm.citations import markers
-from arbiter_llm.text import keywords, sentences, stem, stems
+from arbiter_text import keywords, sentences, stem, stems
 
 from arbiter_analysis.composer import QUESTION_WORDS, missing_sentence
 

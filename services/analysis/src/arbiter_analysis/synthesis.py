@@ -23,7 +23,7 @@ from arbiter_llm import (
     run_rules,
 )
 from arbiter_llm.citations import CitationNumbering
-from arbiter_llm.text import segments
+from arbiter_text import segments
 
 from arbiter_analysis.citations import CitationBuilder
 from arbiter_analysis.composer import synthesis_input, synthesis_task

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from arbiter_llm.text import keywords
+from arbiter_text import keywords
 
 MAX_SUB_QUERIES = 6
 MIN_KEYWORDS = 3

@@ -8,8 +8,7 @@ import re
 from dataclasses import dataclass
 
 from arbiter.common.v1 import common_pb2
-from arbiter_llm.text import keywords, words
-from arbiter_text import CAPABILITIES, GREETING_REPLY, plain, small_talk
+from arbiter_text import CAPABILITIES, GREETING_REPLY, keywords, plain, small_talk, words
 
 from arbiter_planner.rulebooks import RulebookCatalogue
 

@@ -11,7 +11,7 @@ from arbiter.common.v1 import common_pb2
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import DeadlineExceeded
 from arbiter_llm import JSON, LLM, Outcome, Task, TaskInput, TaskResult, Usage, run_rules
-from arbiter_llm.text import keywords
+from arbiter_text import keywords
 
 from arbiter_planner.decompose import QueryDecomposer
 

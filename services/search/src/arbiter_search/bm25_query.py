@@ -8,7 +8,7 @@ so they are dropped here, on the query side, the same way on Lite and on a serve
 
 from __future__ import annotations
 
-from arbiter_llm.text import STOPWORDS
+from arbiter_text import STOPWORDS
 
 _EDGES = "\"'()[]{}<>,.;:!?*`\u2018\u2019\u201c\u201d"
 

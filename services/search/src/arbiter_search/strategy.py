@@ -19,7 +19,7 @@ from importlib import resources
 
 from arbiter_kit.deadline import Deadline
 from arbiter_llm import JSON, LLM, Task, TaskInput, Usage
-from arbiter_llm.text import STOPWORDS, stem, stems, words
+from arbiter_text import STOPWORDS, stem, stems, words
 
 from arbiter_search.field_selector import FieldSelection, describe
 from arbiter_search.steps import conditions_json, evidence, reason_of

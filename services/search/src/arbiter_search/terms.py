@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 
-from arbiter_llm.text import STOPWORDS, stem, words
+from arbiter_text import STOPWORDS, stem, words
 
 # Words nearly every regulatory question carries: they neither rank passages nor say
 # what a passage is missing.

@@ -1,48 +1,13 @@
-"""Plain-text tools the offline rules share: words, keywords, light stemming, sentences,
-and the segments an answer is streamed in."""
+"""Sentences: where they end (abbreviations, list items and citation markers allowed
+for), and the segments an answer is streamed in."""
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from arbiter_llm.citations import MARKER
-
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\u2019]*(?:-[A-Za-z0-9]+)*|\d+(?:\.\d+)*")
-
-STOPWORDS = frozenset(
-    """
-    a about above after again against all am an and any are aren't as at be because been
-    before being below between both but by can can't cannot could couldn't did didn't do does
-    doesn't doing don't down during each either else ever every few for from further had
-    hadn't has hasn't have haven't having he her here hers herself him himself his how i if in
-    into is isn't it it's its itself just let me more most mustn't my myself neither no nor not
-    now of off on once only or other ought our ours ourselves out over own same shall she
-    should shouldn't so some such than that that's the their theirs them themselves then there
-    these they this those through to too under until up upon very was wasn't we were weren't
-    what when where which while who whom whose why will with within without won't would
-    wouldn't you your yours yourself yourselves also please tell me us one may might
-    """.split()  # noqa: SIM905 - a word list reads better as prose
-)
-
-_SUFFIXES = (
-    "ations",
-    "ation",
-    "ments",
-    "ment",
-    "ings",
-    "ing",
-    "ies",
-    "ied",
-    "ness",
-    "ers",
-    "er",
-    "ed",
-    "es",
-    "ly",
-    "s",
-)
+MARKER = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
+"""A citation marker: `[n]` or `[n, m]`, n counted from 1."""
 
 # Words after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
@@ -56,42 +21,6 @@ _SOFT_BREAK = re.compile(r"(?<=[;:])\s+")
 # A sentence end, with the citation marker a writer may put after its full stop.
 _SENTENCE_DONE = re.compile(rf"[.!?][\"'\u201d\u2019)\]]*(?:\s*{MARKER.pattern})?[.]?\s+|\n+")
 MAX_SENTENCE_CHARS = 600
-
-
-def words(text: str) -> list[str]:
-    """The words of `text`, lower-cased, in order."""
-    return [w.lower().replace("\u2019", "'") for w in _WORD.findall(text)]
-
-
-@functools.lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A light suffix-stripping stem: enough to match `reports`, `reported`, `reporting`."""
-    w = word.lower()
-    for _ in range(2):
-        for suffix in _SUFFIXES:
-            if w.endswith(suffix) and len(w) - len(suffix) >= 4:
-                if suffix == "s" and w.endswith("ss"):
-                    continue
-                w = w[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
-                break
-        else:
-            break
-    return w
-
-
-def keywords(text: str, *, ignore: Iterable[str] = ()) -> list[str]:
-    """The content words of `text` (no stopwords, no one-letter words), unique, in order."""
-    skip = STOPWORDS.union(w.lower() for w in ignore) if ignore else STOPWORDS
-    out: dict[str, None] = {}
-    for w in words(text):
-        if len(w) > 1 and w not in skip:
-            out[w] = None
-    return list(out)
-
-
-def stems(text: str, *, ignore: Iterable[str] = ()) -> set[str]:
-    """The stems of the content words of `text`."""
-    return {stem(w) for w in keywords(text, ignore=ignore)}
 
 
 def iter_sentence_spans(text: str) -> Iterator[tuple[int, int]]:
