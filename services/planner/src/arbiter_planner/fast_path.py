@@ -1,6 +1,8 @@
 """The fast path: small talk (the patterns the gateway shares, from `arbiter_text`),
 obvious out-of-scope requests and questions too vague to act on are answered by
-pattern, with no model call at all."""
+pattern, with no model call at all. Which rulebook a question names is search's
+decision (its field selector), not the fast path's: here an acronym only keeps a
+question in the domain."""
 
 from __future__ import annotations
 
@@ -9,8 +11,6 @@ from dataclasses import dataclass
 
 from arbiter.common.v1 import common_pb2
 from arbiter_text import CAPABILITIES, GREETING_REPLY, keywords, plain, small_talk, words
-
-from arbiter_planner.rulebooks import RulebookCatalogue
 
 _OUT_OF_SCOPE = re.compile(
     r"\b(?:weather|forecast|raining|sunny|joke|jokes|funny|riddle|recipe|recipes|cook|cooking|"
@@ -27,6 +27,9 @@ _DOMAIN = re.compile(
     r"report\w*|finding\w*|risk\w*|conduct|due diligence|kyc|sponsor\w*|betting|gambling|"
     r"advertis\w*|promotion\w*)\b"
 )
+# Written in capitals, a short word is a rulebook (AML, COBS) or a term of the trade
+# (KYC, PEP) far more often than small talk: it keeps a question in the domain.
+_ACRONYM = re.compile(r"(?<![\w-])([A-Z]{2,6})s?(?![\w-])")
 _QUESTION_FORM = re.compile(
     r"^(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|"
     r"could|should|must|may|might|will|would|shall|define|explain|describe|list|summari[sz]e)\b"
@@ -89,9 +92,6 @@ def canned_reply(intent: common_pb2.Intent) -> str:
 class FastPath:
     """Recognises the questions that need no worker and no model."""
 
-    def __init__(self, rulebooks: RulebookCatalogue) -> None:
-        self.rulebooks = rulebooks
-
     def answer(self, question: str) -> FastAnswer | None:
         talk = small_talk(question)
         if talk is not None:
@@ -99,9 +99,9 @@ class FastPath:
                 common_pb2.INTENT_CHITCHAT, talk.confidence, talk.reply, f"pattern: {talk.kind}"
             )
         words_only = plain(question)
-        mentions = self.rulebooks.mentioned(question)
         topic = _OUT_OF_SCOPE.search(words_only)
-        if topic and not mentions and not _DOMAIN.search(words_only):
+        named = _acronyms(question, besides=topic.group() if topic else "")
+        if topic and not named and not _DOMAIN.search(words_only):
             return FastAnswer(
                 common_pb2.INTENT_IRRELEVANT,
                 0.9,
@@ -110,7 +110,7 @@ class FastPath:
                 f"pattern: out of scope ({topic.group()})",
             )
         if _vague(words_only):
-            about = f" about {', '.join(mentions)}" if mentions else ""
+            about = f" about {', '.join(named)}" if named else ""
             return FastAnswer(
                 common_pb2.INTENT_UNCLEAR,
                 0.8,
@@ -118,6 +118,13 @@ class FastPath:
                 "pattern: too short or vague to plan",
             )
         return None
+
+
+def _acronyms(question: str, *, besides: str) -> list[str]:
+    """The acronyms `question` writes, each once, in order; `besides` (an out-of-scope
+    topic such as `nba`) is not one that ties the question to the domain."""
+    found = dict.fromkeys(_ACRONYM.findall(question))
+    return [a for a in found if a.lower() != besides]
 
 
 def _vague(text: str) -> bool:

@@ -46,8 +46,6 @@ class PlanBuilder:
         question: str,
         classification: Classification,
         filters: Sequence[common_pb2.MetadataFilter],
-        *,
-        rationale: str,
     ) -> common_pb2.Plan:
         """Steps `s1..sN` in dependency order; the last one synthesises the answer."""
         plan = common_pb2.Plan(
@@ -56,7 +54,7 @@ class PlanBuilder:
             strategy=common_pb2.EXECUTION_STRATEGY_DAG,
             filters=filters,
             sub_queries=[s.query for s in classification.sub_queries],
-            rationale=rationale,
+            rationale=classification.rationale,
         )
         chains = [self._chain(plan, sub) for sub in classification.sub_queries]
         feeding = [step.id for step in plan.steps]

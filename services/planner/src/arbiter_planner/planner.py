@@ -1,5 +1,6 @@
-"""The planner's flow: the fast path first, then classification, filter selection and
-the plan."""
+"""The planner's flow: the fast path first, then classification and the plan. The plan
+carries the caller's filters as they came: which rulebooks a question names is search's
+decision (its field selector), which each research step reports as progress."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from arbiter_llm import LLM, Usage
 from arbiter_planner.fast_path import FastAnswer, FastPath, canned_reply
 from arbiter_planner.intent import IntentClassifier
 from arbiter_planner.plan import PlanBuilder
-from arbiter_planner.rulebooks import RULEBOOK_FIELD, RulebookCatalogue
 
 NO_WORKER_INTENTS = frozenset(
     {common_pb2.INTENT_CHITCHAT, common_pb2.INTENT_IRRELEVANT, common_pb2.INTENT_UNCLEAR}
@@ -29,9 +29,8 @@ class PlanOutcome:
 class Planner:
     """Classifies a question and plans the work that answers it."""
 
-    def __init__(self, llm: LLM, *, rulebooks: RulebookCatalogue | None = None) -> None:
-        self.rulebooks = rulebooks or RulebookCatalogue.load()
-        self.fast_path = FastPath(self.rulebooks)
+    def __init__(self, llm: LLM) -> None:
+        self.fast_path = FastPath()
         self.classifier = IntentClassifier(llm)
         self.builder = PlanBuilder()
 
@@ -56,21 +55,5 @@ class Planner:
                 classification.rationale,
             )
             return PlanOutcome(self.builder.fast(answer, filters), classification.usage)
-        selected, note = self.select_filters(question, filters)
-        rationale = classification.rationale + (f"; {note}" if note else "")
-        plan = self.builder.build(question, classification, selected, rationale=rationale)
+        plan = self.builder.build(question, classification, filters)
         return PlanOutcome(plan, classification.usage)
-
-    def select_filters(
-        self, question: str, filters: Sequence[common_pb2.MetadataFilter]
-    ) -> tuple[list[common_pb2.MetadataFilter], str]:
-        """The caller's filters, plus a rulebook filter for the rulebooks the question
-        names unless the caller already restricted rulebooks."""
-        selected = list(filters)
-        named = self.rulebooks.mentioned(question)
-        if not named:
-            return selected, ""
-        if any(f.field == RULEBOOK_FIELD for f in filters):
-            return selected, f"rulebooks named ({', '.join(named)}) left to the caller's filter"
-        selected.append(common_pb2.MetadataFilter(field=RULEBOOK_FIELD, any_of=named))
-        return selected, f"rulebooks named: {', '.join(named)}"
