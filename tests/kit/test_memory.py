@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from arbiter_kit.memory import LARGE_BLOCK_BYTES, return_large_blocks
+from arbiter_kit.memory import ARENAS, LARGE_BLOCK_BYTES, tune_malloc
 
 from tests.kit.conftest import StartServer
 
@@ -21,7 +21,7 @@ BURST = """
 import sys
 from pathlib import Path
 
-from arbiter_kit.memory import return_large_blocks
+from arbiter_kit.memory import tune_malloc
 
 MiB = 1024 * 1024
 BLOCKS = 100
@@ -35,7 +35,7 @@ def rss() -> int:
 
 
 if sys.argv[1] == "tuned":
-    return_large_blocks()
+    tune_malloc()
 # One large request once: by default glibc raises its mmap threshold past this size.
 large = b"x" * (8 * MiB)
 del large
@@ -51,6 +51,12 @@ print((rss() - before) / MiB - sum(map(len, kept)) / MiB)
 """
 """Prints the MiB still resident after 100 MiB of buffers were freed, beyond what is
 still live."""
+SETTINGS = {
+    "M_TRIM_THRESHOLD": LARGE_BLOCK_BYTES,
+    "M_MMAP_THRESHOLD": LARGE_BLOCK_BYTES,
+    "M_ARENA_MAX": ARENAS,
+}
+"""What a service sets when its environment sets none of them."""
 
 
 def resident_after_burst(mode: str) -> float:
@@ -70,16 +76,16 @@ def test_freed_large_buffers_are_returned_to_the_system_once_tuned() -> None:
 
 
 @glibc_only
-def test_both_thresholds_are_set_to_the_large_block_size() -> None:
-    made = return_large_blocks(env={})
-    assert made == {"M_MMAP_THRESHOLD": LARGE_BLOCK_BYTES, "M_TRIM_THRESHOLD": LARGE_BLOCK_BYTES}
+def test_both_thresholds_and_the_arena_cap_are_set() -> None:
+    assert tune_malloc(env={}) == SETTINGS
 
 
 @glibc_only
 def test_an_operators_own_malloc_settings_are_kept() -> None:
-    assert set(return_large_blocks(env={"MALLOC_MMAP_THRESHOLD_": "65536"})) == {"M_TRIM_THRESHOLD"}
-    tunables = {"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=262144"}
-    assert set(return_large_blocks(env=tunables)) == {"M_MMAP_THRESHOLD"}
+    own_threshold = {"MALLOC_MMAP_THRESHOLD_": "65536"}
+    assert set(tune_malloc(env=own_threshold)) == {"M_TRIM_THRESHOLD", "M_ARENA_MAX"}
+    tunables = {"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=262144:glibc.malloc.arena_max=4"}
+    assert set(tune_malloc(env=tunables)) == {"M_MMAP_THRESHOLD"}
 
 
 @glibc_only
@@ -90,7 +96,4 @@ async def test_a_server_sets_them_when_it_starts(
         await start_server()
     serving = [r for r in caplog.records if r.getMessage() == "serving"]
     assert serving
-    assert getattr(serving[-1], "malloc") == {  # noqa: B009 (an extra of the log call)
-        "M_TRIM_THRESHOLD": LARGE_BLOCK_BYTES,
-        "M_MMAP_THRESHOLD": LARGE_BLOCK_BYTES,
-    }
+    assert getattr(serving[-1], "malloc") == SETTINGS  # noqa: B009 (an extra of the log call)

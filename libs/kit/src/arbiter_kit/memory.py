@@ -1,20 +1,27 @@
-"""glibc's malloc told to hand large freed blocks back to the operating system, so a
-service's memory returns to its level after a burst of large requests (issue 7, item 6).
+"""glibc's malloc told to give freed memory back to the operating system, so a service's
+memory returns to its level after a burst of large or hostile requests (issue 7, item 6).
 
-glibc serves a block of 128 KiB or more with its own `mmap` (returned to the system on
-`free`), but each time such a block is freed it raises that threshold to the block's
-size, up to 32 MiB: after one 4 MiB request, every later 4 MiB request buffer comes from
-the heap, and a heap only shrinks from its top (glibc also raises the trim threshold to
-twice the mmap threshold as it goes), so the freed buffers stay resident.
-Measured with the fuzz suite (docs/fuzz.md), audit went from 45 to 89 MiB and the
-gateway from 56 to 107 MiB after 300 hostile calls per RPC, none of it live. Setting the
-mmap threshold and the trim threshold to 128 KiB (which stops both from rising) keeps
-large buffers out of the heap and trims its free top; small objects, the
-bulk of a service's allocations, are unaffected. It costs an `mmap`/`munmap` pair per
-large buffer, which is small beside decoding a message of that size.
+Two of glibc's habits keep freed memory resident; measured with the fuzz suite
+(docs/fuzz.md), neither is memory a service still uses:
 
-On any other C library (musl, macOS) this does nothing, and it never fails a start-up:
-a service that cannot tune its allocator still serves.
+- Large blocks. glibc serves a block of 128 KiB or more with its own `mmap` (returned
+  to the system on `free`), but each time such a block is freed it raises that
+  threshold to the block's size, up to 32 MiB, and the trim threshold to twice that:
+  after one 4 MiB request, later request buffers come from the heap, and a heap only
+  shrinks from its top, so they stay resident when freed (audit 45 → 89 MiB, gateway
+  56 → 107 MiB after 300 hostile calls per RPC). Pinning both thresholds at 128 KiB
+  keeps large buffers out of the heap and trims its free top; it costs an
+  `mmap`/`munmap` pair per large buffer, small beside decoding a message that size.
+- Arenas. Each thread that allocates while another holds the lock gets an arena of its
+  own, up to eight per core; the offline model, chunking and embedding run in worker
+  threads, so a service soon has a dozen heaps, each fragmented and trimmed alone (the
+  planner 108 → 141 MiB after 1,000 calls per RPC; 95 → 103 MiB with two arenas).
+  Two arenas are plenty for an event loop and a few workers on a shared machine.
+
+Small objects, the bulk of a service's allocations, are unaffected. An operator's own
+setting in the environment (`MALLOC_*` or `GLIBC_TUNABLES`) is kept. On any other C
+library (musl, macOS) this does nothing, and it never fails a start-up: a service that
+cannot tune its allocator still serves.
 """
 
 from __future__ import annotations
@@ -23,39 +30,69 @@ import ctypes
 import logging
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
 LARGE_BLOCK_BYTES = 128 * 1024
 """glibc's own default mmap threshold, pinned there instead of rising with the largest
 block freed so far."""
-
-# mallopt's parameter numbers (<malloc.h>), and the environment variable and tunable an
-# operator may already have set for each: an explicit setting is theirs to keep.
-_SETTINGS = {
-    "M_TRIM_THRESHOLD": (-1, "MALLOC_TRIM_THRESHOLD_", "glibc.malloc.trim_threshold"),
-    "M_MMAP_THRESHOLD": (-3, "MALLOC_MMAP_THRESHOLD_", "glibc.malloc.mmap_threshold"),
-}
+ARENAS = 2
+"""Malloc arenas a process may have (glibc's default: eight per core)."""
 
 
-def return_large_blocks(env: Mapping[str, str] | None = None) -> dict[str, int]:
-    """Set glibc's mmap and trim thresholds to `LARGE_BLOCK_BYTES`, except those the
-    environment (`MALLOC_*_` or `GLIBC_TUNABLES`) already sets; returns the settings
-    made, by mallopt name (empty when the C library is not glibc)."""
+@dataclass(frozen=True)
+class MallocSetting:
+    """One `mallopt` parameter and where an operator may already have set it."""
+
+    name: str
+    """The parameter's name in <malloc.h>, as reported."""
+    number: int
+    """Its number for `mallopt`."""
+    value: int
+    """What a service sets it to."""
+    variable: str
+    """The environment variable glibc reads it from."""
+    tunable: str
+    """Its name in `GLIBC_TUNABLES`."""
+
+
+SETTINGS = (
+    MallocSetting(
+        "M_TRIM_THRESHOLD",
+        -1,
+        LARGE_BLOCK_BYTES,
+        "MALLOC_TRIM_THRESHOLD_",
+        "glibc.malloc.trim_threshold",
+    ),
+    MallocSetting(
+        "M_MMAP_THRESHOLD",
+        -3,
+        LARGE_BLOCK_BYTES,
+        "MALLOC_MMAP_THRESHOLD_",
+        "glibc.malloc.mmap_threshold",
+    ),
+    MallocSetting("M_ARENA_MAX", -8, ARENAS, "MALLOC_ARENA_MAX", "glibc.malloc.arena_max"),
+)
+
+
+def tune_malloc(env: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Make the `SETTINGS` the environment does not make itself; returns those made, by
+    name (empty when the C library is not glibc). Process-wide and idempotent."""
     e = os.environ if env is None else env
     libc = _glibc()
     if libc is None:
         return {}
     made: dict[str, int] = {}
     tunables = e.get("GLIBC_TUNABLES", "")
-    for name, (param, variable, tunable) in _SETTINGS.items():
-        if variable in e or tunable in tunables:
+    for setting in SETTINGS:
+        if setting.variable in e or setting.tunable in tunables:
             continue
         # mallopt returns 1 on success, 0 on error; it does not set errno.
-        if libc.mallopt(param, LARGE_BLOCK_BYTES) == 1:
-            made[name] = LARGE_BLOCK_BYTES
+        if libc.mallopt(setting.number, setting.value) == 1:
+            made[setting.name] = setting.value
         else:
-            log.warning("malloc setting refused", extra={"setting": name})
+            log.warning("malloc setting refused", extra={"setting": setting.name})
     return made
 
 

@@ -22,7 +22,7 @@ from arbiter_kit.bulkhead import Bulkhead
 from arbiter_kit.config import ServerConfig, env_str
 from arbiter_kit.interceptors import server_interceptors
 from arbiter_kit.logs import configure_logging
-from arbiter_kit.memory import return_large_blocks
+from arbiter_kit.memory import tune_malloc
 from arbiter_kit.metrics import MetricsEndpoint
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,9 @@ class ServiceServer:
     async def start(self) -> int:
         """Bind, start serving, mark every service SERVING; returns the bound port."""
         c = self.config
-        # Process-wide and idempotent: before the first request, so no large request
-        # buffer has raised glibc's thresholds yet.
-        malloc_settings = return_large_blocks()
+        # Process-wide and idempotent: before the first request, so no request buffer
+        # has raised glibc's thresholds and no request's thread has an arena yet.
+        malloc_settings = tune_malloc()
         bulkhead = Bulkhead(c.max_concurrent_rpcs, retry_after=c.retry_after_seconds)
         server = grpc.aio.server(
             interceptors=server_interceptors(bulkhead=bulkhead),
