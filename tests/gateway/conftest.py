@@ -1,6 +1,7 @@
 """Gateway fixtures: the real planner, search, analysis and audit servers in this
-process (offline LLM, Milvus Lite in a temporary folder, a slice of the real corpus),
-and gateways built on them with whatever targets and settings a test needs."""
+process (offline LLM, a BM25-only Milvus Lite store in a temporary folder holding a slice
+of the real corpus), and gateways built on them with whatever targets and settings a
+test needs."""
 
 from __future__ import annotations
 
@@ -10,49 +11,47 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import grpc
 import pytest
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
-from arbiter.search.v1 import search_pb2_grpc
 from arbiter_analysis.__main__ import build_server as analysis_server
 from arbiter_audit.__main__ import build_server as audit_server
 from arbiter_gateway.__main__ import gateway_server
 from arbiter_gateway.config import GatewayConfig
 from arbiter_kit.breaker import BreakerConfig
 from arbiter_kit.client import DownstreamConfig
-from arbiter_kit.config import ServerConfig
 from arbiter_llm import OfflineLLM
 from arbiter_planner.__main__ import build_server as planner_server
-from arbiter_search import SearchConfig, search_server
 
-from tests.search.conftest import as_document, ingest, read_jsonl
 from tests.support.corpus import CORPUS
-from tests.support.servers import channel_to
+from tests.support.search import as_document, ingest, read_jsonl, running_search
+from tests.support.servers import LOCAL, channel_to
+from tests.support.sessions import kinds as kinds
+from tests.support.sessions import step_events as step_events
 
-SERVER = ServerConfig(host="127.0.0.1", port=0, metrics_port=None, grace_seconds=1)
+CORPUS_PASSAGES = 700
+"""The first passages of the corpus (AML first): enough for every step to find rules."""
 
 
 @pytest.fixture(scope="module")
 async def workers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, str]]:
-    """Targets of the four real workers, the search store holding part of the corpus."""
+    """Targets of the four real workers, the search store holding part of the corpus.
+
+    Search is BM25 only: what these tests check (events, steps, failures, sessions) does
+    not depend on how passages are ranked, and embedding them would be most of the time
+    the gateway tests take."""
     if not CORPUS.exists():
         pytest.skip(f"the ObliQA corpus is not at {CORPUS}")
-    data = tmp_path_factory.mktemp("gateway-search")
-    servers = [planner_server(SERVER, OfflineLLM()), analysis_server(SERVER, OfflineLLM())]
-    servers.append(audit_server(SERVER))
-    async with search_server(SERVER, SearchConfig(milvus_uri=str(data / "milvus.db"))) as search:
-        targets = {}
-        for name, server in zip(
-            ["planner", "analysis", "audit", "search"], [*servers, search], strict=True
-        ):
-            targets[name] = f"127.0.0.1:{await server.start()}"
-        async with grpc.aio.insecure_channel(targets["search"]) as channel:
-            stub = search_pb2_grpc.SearchServiceStub(channel)
-            await ingest(stub, [as_document(row) for row in read_jsonl(CORPUS, 700)])
+    servers = [planner_server(LOCAL, OfflineLLM()), analysis_server(LOCAL, OfflineLLM())]
+    servers.append(audit_server(LOCAL))
+    async with running_search(tmp_path_factory.mktemp("gateway-search")) as search:
+        await ingest(search.stub, [as_document(r) for r in read_jsonl(CORPUS, CORPUS_PASSAGES)])
+        targets = {"search": search.target}
         try:
+            for name, server in zip(["planner", "analysis", "audit"], servers, strict=True):
+                targets[name] = f"127.0.0.1:{await server.start()}"
             yield targets
         finally:
-            for server in [*servers, search]:
+            for server in servers:
                 await server.stop(0)
 
 
@@ -64,7 +63,7 @@ NOWHERE = "127.0.0.1:1"
 async def planner_only() -> AsyncIterator[dict[str, str]]:
     """Targets with only a real planner behind them (offline LLM): enough for sessions
     that need no other worker, such as a greeting's."""
-    server = planner_server(SERVER, OfflineLLM())
+    server = planner_server(LOCAL, OfflineLLM())
     port = await server.start()
     try:
         yield {
@@ -106,7 +105,7 @@ async def gateway(
         for name, target in targets.items()
     }
     config = dataclasses.replace(GatewayConfig(), **downstreams, **settings)
-    async with gateway_server(config, SERVER) as server, channel_to(server) as channel:
+    async with gateway_server(config, LOCAL) as server, channel_to(server) as channel:
         yield gateway_pb2_grpc.GatewayServiceStub(channel)
 
 
@@ -115,15 +114,3 @@ async def ask(
 ) -> list[gateway_pb2.SessionEvent]:
     call = stub.Ask(gateway_pb2.AskRequest(question=question), timeout=seconds)
     return [response.event async for response in call]
-
-
-def kinds(events: list[gateway_pb2.SessionEvent]) -> list[str]:
-    return [str(e.WhichOneof("payload")) for e in events]
-
-
-def step_events(events: list[gateway_pb2.SessionEvent]) -> list[tuple[str, int]]:
-    return [
-        (e.step_updated.step.id, e.step_updated.step.status)
-        for e in events
-        if e.HasField("step_updated")
-    ]
