@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Literal
+
 import pytest
-from arbiter_kit.config import ServerConfig, env_bool
+from arbiter_kit.config import NOT_FROM_ENV, ServerConfig, env_bool, env_name, env_override
 from arbiter_kit.errors import InvalidArgument
 
 
@@ -47,3 +50,60 @@ def test_a_malformed_number_names_its_key() -> None:
 @pytest.mark.parametrize(("raw", "value"), [("1", True), ("true", True), ("no", False)])
 def test_env_bool(raw: str, value: bool) -> None:
     assert env_bool({"X": raw}, "X", not value) is value
+
+
+# --- env_override: the one way settings are read -----------------------------------------
+
+
+@dataclass(frozen=True)
+class _Inner:
+    open_seconds: float = 5.0
+    """A nested setting."""
+
+
+@dataclass(frozen=True)
+class _Settings:
+    label: str = field(default="x", metadata=NOT_FROM_ENV)
+    """Not a setting."""
+    mode: Literal["rrf", "weighted"] = "rrf"
+    """A choice."""
+    port: int | None = None
+    """An optional number."""
+    timeout_seconds: float = field(default=30.0, metadata=env_name("EMBEDDINGS_TIMEOUT"))
+    """A setting whose variable is not named after its field."""
+    prune: bool = True
+    """A flag."""
+    inner: _Inner = _Inner()
+    """A nested settings class."""
+
+
+def test_env_override_keeps_the_defaults_when_nothing_is_set() -> None:
+    assert env_override({}, "SEARCH", _Settings()) == _Settings()
+    assert env_override({"SEARCH_MODE": ""}, "SEARCH", _Settings()) == _Settings()
+    assert ServerConfig.from_env("PLANNER", default_port=0, env={}) == ServerConfig.default
+
+
+def test_env_override_reads_every_kind_of_field() -> None:
+    env = {
+        "SEARCH_LABEL": "ignored",
+        "SEARCH_MODE": " Weighted ",
+        "SEARCH_PORT": "7",
+        "SEARCH_EMBEDDINGS_TIMEOUT": "2.5",
+        "SEARCH_TIMEOUT_SECONDS": "99",
+        "SEARCH_PRUNE": "false",
+        "SEARCH_INNER_OPEN_SECONDS": "60",
+    }
+    assert env_override(env, "SEARCH", _Settings()) == _Settings(
+        mode="weighted", port=7, timeout_seconds=2.5, prune=False, inner=_Inner(60.0)
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("SEARCH_MODE", "fast"), ("SEARCH_PORT", "seven"), ("SEARCH_INNER_OPEN_SECONDS", "soon")],
+)
+def test_env_override_names_the_variable_of_a_malformed_value(key: str, value: str) -> None:
+    with pytest.raises(InvalidArgument) as bad:
+        env_override({key: value * 40}, "SEARCH", _Settings())
+    assert bad.value.field == key
+    assert len(bad.value.message) < 200  # the value is quoted cut short

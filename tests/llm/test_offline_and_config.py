@@ -57,6 +57,7 @@ def test_usage_sums_and_becomes_the_common_message() -> None:
 
 def test_config_defaults_to_offline() -> None:
     config = LLMConfig.from_env({})
+    assert config == LLMConfig.default
     assert config.provider == "offline"
     assert isinstance(build_llm(config), OfflineLLM)
 
@@ -85,7 +86,12 @@ async def test_config_reads_the_openai_settings() -> None:
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("LLM_PROVIDER", "gpt"), ("LLM_TIMEOUT_SECONDS", "0"), ("LLM_TIMEOUT_SECONDS", "soon")],
+    [
+        ("LLM_PROVIDER", "gpt"),
+        ("LLM_TIMEOUT_SECONDS", "0"),
+        ("LLM_TIMEOUT_SECONDS", "soon"),
+        ("LLM_MAX_RETRIES", "6"),
+    ],
 )
 def test_config_rejects_bad_values(key: str, value: str) -> None:
     with pytest.raises(InvalidArgument) as caught:

@@ -19,7 +19,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -27,7 +27,7 @@ import grpc
 
 from arbiter_kit import logs, metrics
 from arbiter_kit.breaker import BreakerConfig, BreakerState, CircuitBreaker, is_failure
-from arbiter_kit.config import env_float, env_int, env_override, env_str
+from arbiter_kit.config import NOT_FROM_ENV, env_override
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import (
     ArbiterError,
@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 class DownstreamConfig:
     """How a caller reaches one downstream service."""
 
-    name: str
+    name: str = field(metadata=NOT_FROM_ENV)
     """Short name of the downstream (`planner`); labels metrics, errors and env keys."""
     target: str
     """gRPC target, e.g. `127.0.0.1:50052` or `dns:///planner:50052`."""
@@ -81,22 +81,12 @@ class DownstreamConfig:
     def from_env(
         cls, name: str, *, default_target: str, env: Mapping[str, str] | None = None
     ) -> DownstreamConfig:
-        """Read `<NAME>_TARGET`, `_CALL_TIMEOUT_SECONDS`, `_MAX_IN_FLIGHT`,
-        `_MAX_MESSAGE_BYTES`, `_MAX_RECONNECT_BACKOFF_SECONDS`, `_TRIAL_CONNECT_SECONDS`,
-        `_RETRY_<FIELD>` and `_BREAKER_<FIELD>` (e.g. PLANNER_...)."""
+        """Read `<NAME>_<FIELD>` for every field but the name, the retry policy's and
+        breaker's as `<NAME>_RETRY_<FIELD>` and `<NAME>_BREAKER_<FIELD>` (e.g.
+        `PLANNER_TARGET`, `PLANNER_BREAKER_OPEN_SECONDS`)."""
         e = os.environ if env is None else env
-        p = name.upper().replace("-", "_")
-        return cls(
-            name=name,
-            target=env_str(e, f"{p}_TARGET", default_target),
-            call_timeout_seconds=env_float(e, f"{p}_CALL_TIMEOUT_SECONDS", 30.0),
-            max_in_flight=env_int(e, f"{p}_MAX_IN_FLIGHT", 64),
-            max_message_bytes=env_int(e, f"{p}_MAX_MESSAGE_BYTES", 16 * 1024 * 1024),
-            retry=env_override(e, f"{p}_RETRY", RetryPolicy.default),
-            breaker=env_override(e, f"{p}_BREAKER", BreakerConfig.default),
-            max_reconnect_backoff_seconds=env_float(e, f"{p}_MAX_RECONNECT_BACKOFF_SECONDS", 1.0),
-            trial_connect_seconds=env_float(e, f"{p}_TRIAL_CONNECT_SECONDS", 2.0),
-        )
+        prefix = name.upper().replace("-", "_")
+        return env_override(e, prefix, cls(name=name, target=default_target))
 
     def channel_options(self) -> list[tuple[str, Any]]:
         max_backoff_ms = round(self.max_reconnect_backoff_seconds * 1000)

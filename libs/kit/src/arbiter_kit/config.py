@@ -1,19 +1,39 @@
-"""Typed configuration read once from the environment at start-up."""
+"""Typed configuration read once from the environment at start-up.
+
+A settings class is a frozen dataclass whose field defaults are the defaults; one
+helper, `env_override`, reads the environment over them, so no default is written
+twice. A field's variable is `<PREFIX>_<FIELD>` unless its metadata says otherwise
+(`env_name`, `NOT_FROM_ENV`).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
-from arbiter_kit.errors import InvalidArgument
+from arbiter_kit.addresses import DEFAULT_HOST, METRICS_PORT_OFFSET
+from arbiter_kit.errors import InvalidArgument, shown
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
     D = TypeVar("D", bound=DataclassInstance)
+
+_ENV = "arbiter_env"
+"""The dataclass field metadata key `env_override` reads a field's variable from."""
+NOT_FROM_ENV: Mapping[str, Any] = types.MappingProxyType({_ENV: None})
+"""Field metadata: the field is not a setting (e.g. a downstream's name)."""
+
+
+def env_name(suffix: str) -> Mapping[str, Any]:
+    """Field metadata: the field's variable is `<PREFIX>_<suffix>` rather than
+    `<PREFIX>_<FIELD>` (for a nested settings class, its prefix)."""
+    return types.MappingProxyType({_ENV: suffix})
 
 
 def env_str(env: Mapping[str, str], key: str, default: str) -> str:
@@ -27,7 +47,7 @@ def env_int(env: Mapping[str, str], key: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise InvalidArgument(key, f"expected an integer, got {raw!r}") from None
+        raise InvalidArgument(key, f"expected an integer, got {shown(raw)}") from None
 
 
 def env_float(env: Mapping[str, str], key: str, default: float) -> float:
@@ -37,7 +57,7 @@ def env_float(env: Mapping[str, str], key: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError:
-        raise InvalidArgument(key, f"expected a number, got {raw!r}") from None
+        raise InvalidArgument(key, f"expected a number, got {shown(raw)}") from None
 
 
 def env_bool(env: Mapping[str, str], key: str, default: bool) -> bool:
@@ -48,33 +68,75 @@ def env_bool(env: Mapping[str, str], key: str, default: bool) -> bool:
 
 
 def env_override(env: Mapping[str, str], prefix: str, defaults: D) -> D:
-    """`defaults` with each str/int/float/bool field replaced by `<PREFIX>_<FIELD>` if set.
+    """`defaults` with each field replaced by its variable, `<PREFIX>_<FIELD>`, if set
+    (an empty value counts as unset).
 
-    E.g. prefix `PLANNER_BREAKER` and field `open_seconds` read `PLANNER_BREAKER_OPEN_SECONDS`.
+    E.g. prefix `PLANNER_BREAKER` and field `open_seconds` read
+    `PLANNER_BREAKER_OPEN_SECONDS`. Fields may be str, int, float, bool, a Literal of
+    strings (matched ignoring case and surrounding spaces), `X | None` of those, or a
+    nested settings dataclass, read with the prefix `<PREFIX>_<FIELD>`. A malformed
+    value raises InvalidArgument naming its variable.
     """
+    hints = _field_types(type(defaults))
     changes: dict[str, object] = {}
-    for field in dataclasses.fields(defaults):
-        key = f"{prefix}_{field.name.upper()}"
-        if env.get(key, "") == "":
+    for f in dataclasses.fields(defaults):
+        suffix = f.metadata.get(_ENV, f.name.upper())
+        if suffix is None:
             continue
-        value = getattr(defaults, field.name)
-        # bool before int: bool is an int subclass.
-        if isinstance(value, bool):
-            changes[field.name] = env_bool(env, key, value)
-        elif isinstance(value, int):
-            changes[field.name] = env_int(env, key, value)
-        elif isinstance(value, float):
-            changes[field.name] = env_float(env, key, value)
-        elif isinstance(value, str):
-            changes[field.name] = env_str(env, key, value)
+        key = f"{prefix}_{suffix}"
+        value = getattr(defaults, f.name)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes[f.name] = env_override(env, key, value)
+        elif env.get(key, "") != "":
+            kind = _setting_type(hints.get(f.name, type(value)))
+            changes[f.name] = _parsed(env, key, kind)
     return dataclasses.replace(defaults, **changes)
+
+
+def _field_types(cls: type[Any]) -> dict[str, Any]:
+    """The fields' annotated types; none where an annotation cannot be resolved at run
+    time (the default's own type stands in)."""
+    try:
+        return typing.get_type_hints(cls)
+    except NameError:
+        return {}
+
+
+def _setting_type(hint: Any) -> Any:
+    """The type a value is read as: `X` for `X | None`."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        (inner,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return inner
+    return hint
+
+
+def _parsed(env: Mapping[str, str], key: str, kind: Any) -> object:
+    raw = env[key]
+    # bool before int: bool is an int subclass.
+    if kind is bool:
+        return env_bool(env, key, False)
+    if kind is int:
+        return env_int(env, key, 0)
+    if kind is float:
+        return env_float(env, key, 0.0)
+    if typing.get_origin(kind) is Literal:
+        choices = typing.get_args(kind)
+        wanted = raw.strip().lower()
+        for choice in choices:
+            if str(choice).lower() == wanted:
+                return choice
+        raise InvalidArgument(key, f"expected one of {choices}, got {shown(raw)}")
+    return raw
 
 
 @dataclass(frozen=True)
 class ServerConfig:
     """How a service's gRPC server listens and behaves."""
 
-    host: str = "127.0.0.1"
+    default: ClassVar[ServerConfig]
+    """The defaults below, as one shared instance."""
+
+    host: str = DEFAULT_HOST
     """Interface to bind."""
     port: int = 0
     """gRPC port; 0 picks a free one."""
@@ -98,22 +160,17 @@ class ServerConfig:
     def from_env(
         cls, prefix: str, *, default_port: int, env: Mapping[str, str] | None = None
     ) -> ServerConfig:
-        """Read `<PREFIX>_HOST`, `_PORT`, `_METRICS_PORT` (-1: none), `_MAX_CONCURRENT_RPCS`,
-        `_RETRY_AFTER_SECONDS`, `_MAX_MESSAGE_BYTES`, `_GRACE_SECONDS`,
-        `_KEEPALIVE_TIME_MS`, `_KEEPALIVE_TIMEOUT_MS` (e.g. prefix `PLANNER`)."""
+        """Read `<PREFIX>_<FIELD>` for every field (e.g. prefix `PLANNER`, `PLANNER_PORT`);
+        `_METRICS_PORT` -1 serves no metrics."""
         e = os.environ if env is None else env
-        port = env_int(e, f"{prefix}_PORT", default_port)
-        # The metrics port follows the gRPC port (+1000) unless set; port 0 (any free
-        # port, as in tests) gets any free metrics port too.
-        metrics = env_int(e, f"{prefix}_METRICS_PORT", port + 1000 if port else 0)
-        return cls(
-            host=env_str(e, f"{prefix}_HOST", "127.0.0.1"),
-            port=port,
-            metrics_port=None if metrics < 0 else metrics,
-            max_concurrent_rpcs=env_int(e, f"{prefix}_MAX_CONCURRENT_RPCS", 256),
-            retry_after_seconds=env_float(e, f"{prefix}_RETRY_AFTER_SECONDS", 1.0),
-            max_message_bytes=env_int(e, f"{prefix}_MAX_MESSAGE_BYTES", 16 * 1024 * 1024),
-            grace_seconds=env_float(e, f"{prefix}_GRACE_SECONDS", 10.0),
-            keepalive_time_ms=env_int(e, f"{prefix}_KEEPALIVE_TIME_MS", 30_000),
-            keepalive_timeout_ms=env_int(e, f"{prefix}_KEEPALIVE_TIMEOUT_MS", 10_000),
-        )
+        unset = dataclasses.replace(cls.default, port=default_port, metrics_port=None)
+        read = env_override(e, prefix, unset)
+        metrics = read.metrics_port
+        if metrics is None:
+            # The metrics port follows the gRPC port unless set; port 0 (any free port,
+            # as in tests) gets any free metrics port too.
+            metrics = read.port + METRICS_PORT_OFFSET if read.port else 0
+        return dataclasses.replace(read, metrics_port=None if metrics < 0 else metrics)
+
+
+ServerConfig.default = ServerConfig()

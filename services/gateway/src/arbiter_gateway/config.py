@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
+from arbiter_kit.addresses import local_target
 from arbiter_kit.client import DownstreamConfig
-from arbiter_kit.config import env_float, env_int
+from arbiter_kit.config import NOT_FROM_ENV, env_override
+from arbiter_kit.limits import MAX_QUESTION_CHARS
+
+
+def _worker(name: str) -> DownstreamConfig:
+    """The worker `name` where it listens by default."""
+    return DownstreamConfig(name=name, target=local_target(name))
 
 
 @dataclass(frozen=True)
 class GatewayConfig:
     """How the gateway runs sessions and reaches the workers."""
+
+    default: ClassVar[GatewayConfig]
+    """The defaults below, as one shared instance."""
 
     request_budget_seconds: float = 60.0
     """Budget of an Ask whose caller set no deadline (a caller's deadline wins if shorter)."""
@@ -20,34 +32,37 @@ class GatewayConfig:
     """Cap on the planner call."""
     step_timeout_seconds: float = 45.0
     """Cap on any one step."""
-    max_question_chars: int = 4000
-    """Longest question accepted."""
+    max_question_chars: int = MAX_QUESTION_CHARS
+    """Longest question accepted (the workers refuse longer than the contract's limit)."""
     max_sessions: int = 1000
     """Finished sessions kept in memory for GetSession and Resume; oldest go first."""
-    planner: DownstreamConfig = field(
-        default_factory=lambda: DownstreamConfig(name="planner", target="127.0.0.1:50052")
-    )
-    search: DownstreamConfig = field(
-        default_factory=lambda: DownstreamConfig(name="search", target="127.0.0.1:50053")
-    )
-    analysis: DownstreamConfig = field(
-        default_factory=lambda: DownstreamConfig(name="analysis", target="127.0.0.1:50054")
-    )
-    audit: DownstreamConfig = field(
-        default_factory=lambda: DownstreamConfig(name="audit", target="127.0.0.1:50055")
-    )
+    # The workers' settings are `<WORKER>_*`, not `GATEWAY_<WORKER>_*`: from_env reads them.
+    planner: DownstreamConfig = field(default=_worker("planner"), metadata=NOT_FROM_ENV)
+    """The planner."""
+    search: DownstreamConfig = field(default=_worker("search"), metadata=NOT_FROM_ENV)
+    """The search service."""
+    analysis: DownstreamConfig = field(default=_worker("analysis"), metadata=NOT_FROM_ENV)
+    """The analysis service."""
+    audit: DownstreamConfig = field(default=_worker("audit"), metadata=NOT_FROM_ENV)
+    """The audit service."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewayConfig:
+        """Read `GATEWAY_<FIELD>` for the gateway's own fields and `<WORKER>_*` for each
+        worker (see `DownstreamConfig.from_env`)."""
         e = os.environ if env is None else env
-        return cls(
-            request_budget_seconds=env_float(e, "GATEWAY_REQUEST_BUDGET_SECONDS", 60.0),
-            planning_timeout_seconds=env_float(e, "GATEWAY_PLANNING_TIMEOUT_SECONDS", 10.0),
-            step_timeout_seconds=env_float(e, "GATEWAY_STEP_TIMEOUT_SECONDS", 45.0),
-            max_question_chars=env_int(e, "GATEWAY_MAX_QUESTION_CHARS", 4000),
-            max_sessions=env_int(e, "GATEWAY_MAX_SESSIONS", 1000),
-            planner=DownstreamConfig.from_env("planner", default_target="127.0.0.1:50052", env=e),
-            search=DownstreamConfig.from_env("search", default_target="127.0.0.1:50053", env=e),
-            analysis=DownstreamConfig.from_env("analysis", default_target="127.0.0.1:50054", env=e),
-            audit=DownstreamConfig.from_env("audit", default_target="127.0.0.1:50055", env=e),
+        own = env_override(e, "GATEWAY", cls.default)
+
+        def worker(name: str) -> DownstreamConfig:
+            return DownstreamConfig.from_env(name, default_target=local_target(name), env=e)
+
+        return dataclasses.replace(
+            own,
+            planner=worker("planner"),
+            search=worker("search"),
+            analysis=worker("analysis"),
+            audit=worker("audit"),
         )
+
+
+GatewayConfig.default = GatewayConfig()
