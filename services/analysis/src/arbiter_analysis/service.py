@@ -10,17 +10,19 @@ from arbiter.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from arbiter.common.v1 import common_pb2
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import InvalidArgument, Unimplemented
+from arbiter_kit.limits import (
+    MAX_MISSING,
+    MAX_MISSING_CHARS,
+    MAX_PASSAGE_CHARS,
+    MAX_PASSAGES,
+    MAX_QUESTION_CHARS,
+    MAX_VERDICT_CHARS,
+)
 from arbiter_kit.validation import max_items, required_text
 
 from arbiter_analysis.synthesis import Synthesis, SynthesisEvent
 
 SERVICE_NAME = analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name
-MAX_QUESTION_CHARS = 4000
-MAX_PASSAGES = 50
-MAX_PASSAGE_CHARS = 200_000
-MAX_MISSING = 20
-MAX_MISSING_CHARS = 2000
-MAX_VERDICT_CHARS = 8000
 DEFAULT_BUDGET_SECONDS = 60.0
 """Time allowed when the caller sets no deadline."""
 DATA_ANALYSIS_LATER = (

@@ -8,11 +8,10 @@ from typing import Any
 
 from arbiter.audit.v1 import audit_pb2, audit_pb2_grpc
 from arbiter_kit.errors import Unimplemented
+from arbiter_kit.limits import MAX_PASSAGES, MAX_SITUATION_CHARS
 from arbiter_kit.validation import max_items, required_text
 
 SERVICE_NAME = audit_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name
-MAX_SITUATION_CHARS = 8000
-MAX_PASSAGES = 50
 JUDGEMENT_LATER = (
     "compliance judgement (the audit SOP and the adversarial trial) arrives with the audit "
     "issue; no verdict was given"

@@ -7,12 +7,12 @@ from typing import Any
 from arbiter.planner.v1 import planner_pb2, planner_pb2_grpc
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.filter_fields import validate_filters
+from arbiter_kit.limits import MAX_QUESTION_CHARS
 from arbiter_kit.validation import required_text
 
 from arbiter_planner.planner import Planner
 
 SERVICE_NAME = planner_pb2.DESCRIPTOR.services_by_name["PlannerService"].full_name
-MAX_QUESTION_CHARS = 4000
 DEFAULT_BUDGET_SECONDS = 15.0
 """Time allowed when the caller sets no deadline."""
 
