@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from arbiter_cli.suite import data_dir
+
 REPO = Path(__file__).resolve().parents[2]
-DATA_DIR = Path(os.environ.get("ARBITER_DATA_DIR", REPO.parent / "shared" / "data" / "obliqa"))
+DATA_DIR = data_dir()
 CORPUS = DATA_DIR / "corpus.jsonl"
 
 

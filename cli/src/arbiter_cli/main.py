@@ -10,6 +10,7 @@ import sys
 import grpc
 from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+from arbiter_kit.addresses import local_target
 from google.protobuf import json_format
 
 from arbiter_cli import eval as evaluation
@@ -79,14 +80,14 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="one proto3 JSON event per line")
     a.add_argument("--filter", action="append", metavar="FIELD=V1,V2", help="restrict retrieval")
     a.add_argument("--timeout", type=float, default=120.0, help="seconds (default 120)")
-    a.add_argument("--gateway", default=os.environ.get("ARBITER_GATEWAY", "127.0.0.1:50051"))
+    a.add_argument("--gateway", default=os.environ.get("ARBITER_GATEWAY", local_target("gateway")))
     a.set_defaults(func=ask)
     i = sub.add_parser(
         "ingest", help="ingest a JSONL corpus, or a folder of markdown files with a contents.json"
     )
     i.add_argument("path")
     i.add_argument("--if-empty", action="store_true", help="only when the store is empty")
-    i.add_argument("--search", default=os.environ.get("ARBITER_SEARCH", "127.0.0.1:50053"))
+    i.add_argument("--search", default=os.environ.get("ARBITER_SEARCH", local_target("search")))
     i.set_defaults(func=ingest)
     evaluation.add_command(sub)
     return p

@@ -22,10 +22,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import grpc
+from arbiter_kit.addresses import WORKERS
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-WORKERS = ("planner", "search", "analysis", "audit")
 ORDER = (*WORKERS, "gateway")
+REPO = Path(__file__).resolve().parents[3]
+"""The repository this launcher runs from (the packages are installed editable)."""
+DEFAULT_DATA_DIR = REPO.parent / "shared" / "data" / "obliqa"
+"""Where the ObliQA corpus is unless `ARBITER_DATA_DIR` says otherwise: beside the
+repository, never copied into it."""
 STATE_FILE = "suite.json"
 """What `up` started, in the run dir: one record per service."""
 STOP_GRACE_SECONDS = 15.0
@@ -65,6 +70,12 @@ class Recorded:
     target: str
     metrics_port: int | None
     log: str
+
+
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The ObliQA corpus folder: `ARBITER_DATA_DIR`, else `DEFAULT_DATA_DIR`."""
+    e = os.environ if env is None else env
+    return Path(e.get("ARBITER_DATA_DIR") or DEFAULT_DATA_DIR)
 
 
 def health(target: str, *, timeout: float = 1.0) -> str:

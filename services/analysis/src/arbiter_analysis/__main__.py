@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from arbiter.analysis.v1 import analysis_pb2_grpc
+from arbiter_kit.addresses import PORTS
 from arbiter_kit.config import ServerConfig
 from arbiter_kit.server import Service, ServiceServer, main_for
 from arbiter_llm import LLM, with_llm
 
 from arbiter_analysis.service import SERVICE_NAME, AnalysisServicer
 from arbiter_analysis.synthesis import Synthesis
-
-DEFAULT_PORT = 50054
 
 
 def services(llm: LLM) -> list[Service]:
@@ -23,7 +22,7 @@ def build_server(config: ServerConfig, llm: LLM) -> ServiceServer:
 
 
 def main() -> None:
-    main_for("analysis", DEFAULT_PORT, with_llm(services))
+    main_for("analysis", PORTS["analysis"], with_llm(services))
 
 
 if __name__ == "__main__":

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from arbiter.audit.v1 import audit_pb2_grpc
+from arbiter_kit.addresses import PORTS
 from arbiter_kit.config import ServerConfig
 from arbiter_kit.server import Service, ServiceServer, main_for
 
 from arbiter_audit.service import SERVICE_NAME, AuditServicer
-
-DEFAULT_PORT = 50055
 
 
 def services() -> list[Service]:
@@ -21,7 +20,7 @@ def build_server(config: ServerConfig) -> ServiceServer:
 
 
 def main() -> None:
-    main_for("audit", DEFAULT_PORT, services)
+    main_for("audit", PORTS["audit"], services)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
+from arbiter_kit.addresses import PORTS
 from arbiter_kit.client import Downstream
 from arbiter_kit.config import ServerConfig
 from arbiter_kit.server import Service, ServiceServer, built_server, main_for
@@ -16,7 +17,6 @@ from arbiter_gateway.servicer import GatewayServicer
 from arbiter_gateway.steps import Workers
 
 SERVICE = gateway_pb2.DESCRIPTOR.services_by_name["GatewayService"].full_name
-DEFAULT_PORT = 50051
 
 
 @asynccontextmanager
@@ -44,7 +44,7 @@ def gateway_server(
 
 
 def main() -> None:
-    main_for("gateway", DEFAULT_PORT, lambda: services(GatewayConfig.from_env()))
+    main_for("gateway", PORTS["gateway"], lambda: services(GatewayConfig.from_env()))
 
 
 if __name__ == "__main__":

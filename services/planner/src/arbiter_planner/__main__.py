@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from arbiter.planner.v1 import planner_pb2_grpc
+from arbiter_kit.addresses import PORTS
 from arbiter_kit.config import ServerConfig
 from arbiter_kit.server import Service, ServiceServer, main_for
 from arbiter_llm import LLM, with_llm
 
 from arbiter_planner.planner import Planner
 from arbiter_planner.service import SERVICE_NAME, PlannerServicer
-
-DEFAULT_PORT = 50052
 
 
 def services(llm: LLM) -> list[Service]:
@@ -23,7 +22,7 @@ def build_server(config: ServerConfig, llm: LLM) -> ServiceServer:
 
 
 def main() -> None:
-    main_for("planner", DEFAULT_PORT, with_llm(services))
+    main_for("planner", PORTS["planner"], with_llm(services))
 
 
 if __name__ == "__main__":
