@@ -13,16 +13,15 @@ The tree::
     ├── DeadlineExceeded          DEADLINE_EXCEEDED
     ├── Unavailable               UNAVAILABLE (a dependency failed, or a breaker is open)
     ├── Unimplemented             UNIMPLEMENTED
-    ├── Cancelled                 CANCELLED
-    ├── AlreadyExists             ALREADY_EXISTS
-    ├── Aborted                   ABORTED
-    └── OutOfRange                OUT_OF_RANGE
+    └── Cancelled                 CANCELLED
 
 Handlers raise these; one server interceptor turns them into a status with one
 `ErrorInfo` (reason, domain, metadata), and a `RetryInfo` when the error says when to
 try again. Any other exception becomes INTERNAL with a fixed message, so internals never
 reach a caller. `error_for_code` goes the other way, for the client kit's mapping of a
-downstream's failure.
+downstream's failure; it is what raises Unauthenticated and Cancelled, statuses the
+transport (or a proxy in front of a downstream) makes rather than a handler. A code with
+no class here (ABORTED, ALREADY_EXISTS, OUT_OF_RANGE, ...) becomes Internal.
 """
 
 from __future__ import annotations
@@ -145,21 +144,6 @@ class Cancelled(ArbiterError):
     default_reason = "CANCELLED"
 
 
-class AlreadyExists(ArbiterError):
-    code = grpc.StatusCode.ALREADY_EXISTS
-    default_reason = "ALREADY_EXISTS"
-
-
-class Aborted(ArbiterError):
-    code = grpc.StatusCode.ABORTED
-    default_reason = "ABORTED"
-
-
-class OutOfRange(ArbiterError):
-    code = grpc.StatusCode.OUT_OF_RANGE
-    default_reason = "OUT_OF_RANGE"
-
-
 _BY_CODE: dict[grpc.StatusCode, type[ArbiterError]] = {
     cls.code: cls
     for cls in (
@@ -174,9 +158,6 @@ _BY_CODE: dict[grpc.StatusCode, type[ArbiterError]] = {
         Unavailable,
         Unimplemented,
         Cancelled,
-        AlreadyExists,
-        Aborted,
-        OutOfRange,
     )
 }
 

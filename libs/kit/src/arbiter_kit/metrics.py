@@ -89,8 +89,3 @@ class MetricsEndpoint:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
-
-
-def start_metrics_server(host: str, port: int) -> int:
-    """Serve /metrics over HTTP on its own port; returns the bound port."""
-    return MetricsEndpoint(host, port).port
