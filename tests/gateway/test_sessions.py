@@ -23,13 +23,15 @@ async def test_follow_replays_after_seq_then_follows_live_until_the_end():
     await s.emit(planning_started=gateway_pb2.PlanningStarted(message="a"))
     await s.emit(planning_started=gateway_pb2.PlanningStarted(message="b"))
     seen: list[int] = []
+    replayed = asyncio.Event()
 
     async def follower() -> None:
         async for event in s.follow(after_seq=1):
             seen.append(event.seq)
+            replayed.set()
 
     task = asyncio.create_task(follower())
-    await asyncio.sleep(0.01)
+    await asyncio.wait_for(replayed.wait(), 5)
     assert seen == [2]
     await s.emit(answer_delta=gateway_pb2.AnswerDelta(text="x"))
     await s.emit(final_response=gateway_pb2.FinalResponse(answer="x"))

@@ -56,6 +56,6 @@ def fallback_plan(
 def degraded_note(why: str) -> str:
     """What a research answer on the fallback plan lacks, for its `missing` list."""
     return (
-        f"the planning ({why}): the question was not classified, so no judgement, data "
-        "analysis or rulebook filter the planner might have chosen was applied"
+        f"the planning ({why}): the question was not classified, so no judgement or data "
+        "analysis the planner might have chosen was applied"
     )

@@ -1,6 +1,8 @@
 """Runs one session: plan, then the plan's steps in dependency order (independent
-steps concurrently), then the final response. A failed step never ends the session:
-its absence is reported in the answer."""
+steps concurrently), each on its own task and its dependencies' outputs, then the final
+response. A failed step never ends the session: its absence is reported in `missing`.
+Answers are written by the synthesis step only: when it fails, the final response says
+so in a fixed sentence and writes nothing of its own."""
 
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ from arbiter_kit.errors import ArbiterError, FailedPrecondition, NotFound, shown
 
 from arbiter_gateway.config import GatewayConfig
 from arbiter_gateway.fallback import degraded_note, fallback_plan
+from arbiter_gateway.results import SessionResults
 from arbiter_gateway.sessions import Session, State
-from arbiter_gateway.steps import STEPS, Evidence, Workers
+from arbiter_gateway.steps import STEPS, Workers
 
 log = logging.getLogger(__name__)
 Status = common_pb2.StepStatus
@@ -31,6 +34,9 @@ KIND_NAMES = {
     common_pb2.STEP_KIND_ANALYZE_DATA: "the data analysis",
     common_pb2.STEP_KIND_SYNTHESIZE: "the written answer",
 }
+NO_ANSWER = "I could not write an answer: the step that writes it did not complete."
+"""The whole answer when synthesis did not happen; `missing` says what failed."""
+NO_SYNTHESIS_STEP = "the written answer: no step of the plan produced it"
 
 
 class SessionRun:
@@ -51,9 +57,10 @@ class SessionRun:
         self.config = config
         self.deadline = deadline
         # Search gets the caller's filters only, and holds them hard. A rulebook the
-        # question names (a plan filter) search reads itself, as a preference: the answer
-        # is often elsewhere (docs/research.md).
-        self.evidence = Evidence(question=session.question, filters=list(request.filters))
+        # question names search reads itself, as a preference: the answer is often
+        # elsewhere (docs/research.md).
+        self.filters = list(request.filters)
+        self.results = SessionResults()
         self.steps: dict[str, common_pb2.Step] = {}
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.skipped: set[str] = set()
@@ -109,7 +116,7 @@ class SessionRun:
             planner_pb2.PlanRequest(question=self.session.question, filters=self.request.filters),
             deadline=self.deadline.shorter(self.config.planning_timeout_seconds),
         )
-        self.evidence.add_usage(response.usage)
+        self.results.add_usage(response.usage)
         plan: common_pb2.Plan = response.plan
         return plan
 
@@ -119,7 +126,7 @@ class SessionRun:
         log.warning("planning without the planner: %s", why, extra={"reason": failure.reason})
         plan = fallback_plan(self.session.question, self.request.filters, why=why)
         if plan.steps:
-            self.evidence.missing.append(degraded_note(why))
+            self.results.note_missing(degraded_note(why))
         return plan
 
     def _validate(self, plan: common_pb2.Plan) -> None:
@@ -166,8 +173,11 @@ class SessionRun:
         step.started_at.GetCurrentTime()
         await self._update(step, Status.STEP_STATUS_IN_PROGRESS)
         deadline = self.deadline.shorter(self.config.step_timeout_seconds)
+        given = self.results.input_for(
+            step, self.session.plan, question=self.session.question, filters=self.filters
+        )
         try:
-            await STEPS[step.kind](self.workers, self.session, step, self.evidence, deadline)
+            output = await STEPS[step.kind](self.workers, self.session, step.id, given, deadline)
         except asyncio.CancelledError:
             if step.id not in self.skipped:
                 raise
@@ -178,6 +188,7 @@ class SessionRun:
             log.exception("step failed", extra={"step": step.id})
             await self._finish_step(step, Status.STEP_STATUS_FAILED, "internal error")
         else:
+            self.results.record(step.id, output)
             await self._finish_step(step, Status.STEP_STATUS_COMPLETED, "")
 
     async def _finish_step(
@@ -187,7 +198,8 @@ class SessionRun:
         if status != Status.STEP_STATUS_COMPLETED:
             what = KIND_NAMES.get(step.kind, "a step")
             verb = "was skipped" if status == Status.STEP_STATUS_SKIPPED else "failed"
-            self.evidence.missing.append(f"{what} ({step.id}: {step.task}) {verb}: {error}")
+            note = f"{what} ({step.id}: {step.task}) {verb}: {error}"
+            self.results.note_missing(note, step_id=step.id)
         await self._update(step, status, error=error)
 
     async def _update(
@@ -212,45 +224,35 @@ class SessionRun:
         return step
 
     async def _finish(self, *, answer: str) -> None:
-        ev = self.evidence
+        """The final response; `answer` is the planner's own reply to a plan of no steps."""
+        plan = self.session.plan
+        shown = self.results.final(plan)
+        if plan.steps and shown.synthesis is None and not self._synthesis_reported():
+            self.results.note_missing(NO_SYNTHESIS_STEP)
         final = gateway_pb2.FinalResponse(
-            intent=self.session.plan.intent, usage=ev.usage, missing=ev.missing
+            intent=plan.intent, usage=self.results.usage, missing=self.results.missing
         )
-        if ev.synthesis is not None:
-            final.answer = ev.synthesis.answer
-            final.citations.extend(ev.synthesis.citations)
-            final.reflection.CopyFrom(ev.synthesis.reflection)
+        if shown.synthesis is not None:
+            final.answer = shown.synthesis.answer
+            final.citations.extend(shown.synthesis.citations)
+            final.reflection.CopyFrom(shown.synthesis.reflection)
         else:
-            final.answer = answer or self._fallback_answer(final)
-        if ev.verdict is not None:
-            final.verdict.CopyFrom(ev.verdict)
-        if ev.data is not None:
-            final.table.CopyFrom(ev.data.table)
-            final.chart.CopyFrom(ev.data.chart)
+            final.answer = answer or NO_ANSWER
+        if shown.verdict is not None:
+            final.verdict.CopyFrom(shown.verdict)
+        if shown.data is not None:
+            final.table.CopyFrom(shown.data.table)
+            final.chart.CopyFrom(shown.data.chart)
         self.session.final = final
         self.session.state = State.SESSION_STATE_COMPLETED
         await self.session.emit(final_response=final)
 
-    def _fallback_answer(self, final: gateway_pb2.FinalResponse) -> str:
-        """An honest answer when synthesis did not happen: what failed, what was found."""
-        lines = ["I could not write a full answer."]
-        lines += [f"- {m}" for m in self.evidence.missing]
-        passages = self.evidence.best_passages(5)
-        if passages:
-            lines.append("The most relevant passages found:")
-            for n, p in enumerate(passages, start=1):
-                lines.append(f"[{n}] {p.rulebook} {p.passage_ref}: {p.text[:300]}")
-                final.citations.append(
-                    common_pb2.Citation(
-                        index=n,
-                        source_id=p.source_id,
-                        passage_ref=p.passage_ref,
-                        rulebook=p.rulebook,
-                        title=p.title,
-                        quote=p.text[:300],
-                    )
-                )
-        return "\n".join(lines)
+    def _synthesis_reported(self) -> bool:
+        """A synthesis step failed or was skipped, so `missing` already says so."""
+        return any(
+            s.kind == common_pb2.STEP_KIND_SYNTHESIZE and s.status != Status.STEP_STATUS_COMPLETED
+            for s in self.steps.values()
+        )
 
     async def _fail(self, code: str, reason: str, message: str) -> None:
         s = self.session

@@ -1,10 +1,11 @@
-"""How each kind of step is carried out: one worker RPC per step, its progress
-relayed as `step_progress`, its result added to the session's evidence."""
+"""How each kind of step is carried out: one worker RPC per step, its progress relayed
+as `step_progress`, its result returned as the step's output. A step works from its
+`StepInput` only: its own task and what the steps it depends on produced."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from arbiter.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from arbiter.audit.v1 import audit_pb2, audit_pb2_grpc
@@ -14,37 +15,8 @@ from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_kit.client import Downstream
 from arbiter_kit.deadline import Deadline
 
+from arbiter_gateway.results import StepInput, StepOutput
 from arbiter_gateway.sessions import Session
-
-MAX_SYNTHESIS_PASSAGES = 12
-
-
-@dataclass
-class Evidence:
-    """What the steps of one session have produced so far."""
-
-    question: str
-    filters: list[common_pb2.MetadataFilter]
-    passages: dict[str, common_pb2.Passage] = field(default_factory=dict)
-    verdict: common_pb2.Verdict | None = None
-    data: analysis_pb2.AnalyzeDataResult | None = None
-    synthesis: analysis_pb2.SynthesisResult | None = None
-    missing: list[str] = field(default_factory=list)
-    usage: common_pb2.Usage = field(default_factory=common_pb2.Usage)
-
-    def add_passages(self, passages: list[common_pb2.Passage]) -> None:
-        for p in passages:
-            known = self.passages.get(p.id)
-            if known is None or p.score > known.score:
-                self.passages[p.id] = p
-
-    def best_passages(self, limit: int = MAX_SYNTHESIS_PASSAGES) -> list[common_pb2.Passage]:
-        return sorted(self.passages.values(), key=lambda p: -p.score)[:limit]
-
-    def add_usage(self, usage: common_pb2.Usage) -> None:
-        self.usage.llm_calls += usage.llm_calls
-        self.usage.prompt_tokens += usage.prompt_tokens
-        self.usage.completion_tokens += usage.completion_tokens
 
 
 @dataclass(frozen=True)
@@ -61,7 +33,8 @@ class Workers:
             await ds.close()
 
 
-StepFn = Callable[[Workers, Session, common_pb2.Step, Evidence, Deadline], Awaitable[None]]
+StepFn = Callable[[Workers, Session, str, StepInput, Deadline], Awaitable[StepOutput]]
+"""(workers, session, step id, input, deadline) -> the step's output."""
 
 
 async def _relay(session: Session, step_id: str, progress: common_pb2.Progress) -> None:
@@ -78,59 +51,64 @@ def _is_result(message: object) -> bool:
 
 
 async def research(
-    w: Workers, session: Session, step: common_pb2.Step, ev: Evidence, deadline: Deadline
-) -> None:
+    w: Workers, session: Session, step_id: str, given: StepInput, deadline: Deadline
+) -> StepOutput:
     stub = search_pb2_grpc.SearchServiceStub(w.search.channel)
-    request = search_pb2.ResearchRequest(query=step.task or ev.question, filters=ev.filters)
+    request = search_pb2.ResearchRequest(query=given.task, filters=given.filters)
+    output = StepOutput()
     async for message in w.search.stream(
         stub.Research, request, deadline=deadline, is_result=_is_result
     ):
         if message.HasField("progress"):
-            await _relay(session, step.id, message.progress)
+            await _relay(session, step_id, message.progress)
         else:
-            ev.add_passages(list(message.result.passages))
-            ev.add_usage(message.result.usage)
+            output = StepOutput(passages=tuple(message.result.passages), usage=message.result.usage)
+    return output
 
 
 async def judge(
-    w: Workers, session: Session, step: common_pb2.Step, ev: Evidence, deadline: Deadline
-) -> None:
+    w: Workers, session: Session, step_id: str, given: StepInput, deadline: Deadline
+) -> StepOutput:
     stub = audit_pb2_grpc.AuditServiceStub(w.audit.channel)
-    request = audit_pb2.JudgeRequest(situation=ev.question, passages=ev.best_passages())
+    request = audit_pb2.JudgeRequest(situation=given.task, passages=given.passages())
+    output = StepOutput()
     async for message in w.audit.stream(
         stub.Judge, request, deadline=deadline, is_result=_is_result
     ):
         if message.HasField("progress"):
-            await _relay(session, step.id, message.progress)
+            await _relay(session, step_id, message.progress)
         else:
-            ev.verdict = message.result.verdict
-            ev.add_usage(message.result.usage)
+            output = StepOutput(verdict=message.result.verdict, usage=message.result.usage)
+    return output
 
 
 async def analyze_data(
-    w: Workers, session: Session, step: common_pb2.Step, ev: Evidence, deadline: Deadline
-) -> None:
+    w: Workers, session: Session, step_id: str, given: StepInput, deadline: Deadline
+) -> StepOutput:
     stub = analysis_pb2_grpc.AnalysisServiceStub(w.analysis.channel)
-    request = analysis_pb2.AnalyzeDataRequest(question=step.task or ev.question)
+    request = analysis_pb2.AnalyzeDataRequest(question=given.task)
+    output = StepOutput()
     async for message in w.analysis.stream(
         stub.AnalyzeData, request, deadline=deadline, is_result=_is_result
     ):
         if message.HasField("progress"):
-            await _relay(session, step.id, message.progress)
+            await _relay(session, step_id, message.progress)
         else:
-            ev.data = message.result
-            ev.add_usage(message.result.usage)
+            output = StepOutput(data=message.result, usage=message.result.usage)
+    return output
 
 
 async def synthesize(
-    w: Workers, session: Session, step: common_pb2.Step, ev: Evidence, deadline: Deadline
-) -> None:
+    w: Workers, session: Session, step_id: str, given: StepInput, deadline: Deadline
+) -> StepOutput:
     stub = analysis_pb2_grpc.AnalysisServiceStub(w.analysis.channel)
     request = analysis_pb2.SynthesizeRequest(
-        question=ev.question, passages=ev.best_passages(), missing=ev.missing
+        question=given.task, passages=given.passages(), missing=given.missing
     )
-    if ev.verdict is not None:
-        request.verdict.CopyFrom(ev.verdict)
+    verdict = given.verdict()
+    if verdict is not None:
+        request.verdict.CopyFrom(verdict)
+    output = StepOutput()
     # Deltas are already on the caller's screen, so a retry after one would repeat
     # text: count the first delta as "a result has arrived".
     async for message in w.analysis.stream(
@@ -141,12 +119,12 @@ async def synthesize(
     ):
         kind = message.WhichOneof("kind")
         if kind == "progress":
-            await _relay(session, step.id, message.progress)
+            await _relay(session, step_id, message.progress)
         elif kind == "delta":
             await session.emit(answer_delta=gateway_pb2.AnswerDelta(text=message.delta))
         else:
-            ev.synthesis = message.result
-            ev.add_usage(message.result.usage)
+            output = StepOutput(synthesis=message.result, usage=message.result.usage)
+    return output
 
 
 STEPS: dict[common_pb2.StepKind, StepFn] = {
