@@ -1,19 +1,30 @@
-"""The gateway against the real workers: flows, concurrency, failures, session RPCs."""
+"""The gateway against the real workers: flows, concurrency, failures, what each step
+sees, session RPCs."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
 
 import grpc
 import pytest
+from arbiter.audit.v1 import audit_pb2, audit_pb2_grpc
 from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2
+from arbiter.search.v1 import search_pb2, search_pb2_grpc
+from arbiter_audit.service import SERVICE_NAME as AUDIT_SERVICE
+from arbiter_audit.service import AuditServicer
+from arbiter_gateway.results import MAX_STEP_PASSAGES
+from arbiter_gateway.runner import NO_ANSWER
 from arbiter_kit.breaker import BreakerConfig
+from arbiter_kit.server import Service, ServiceServer
 from arbiter_text import GREETING_REPLY, THANKS_REPLY
 from prometheus_client import REGISTRY
 
-from tests.gateway.conftest import NOWHERE, ask, gateway, kinds, step_events
-from tests.support.servers import assert_invalid_argument
+from tests.gateway.conftest import NOWHERE, ask, gateway
+from tests.support.servers import LOCAL, assert_invalid_argument
+from tests.support.sessions import failed_steps, kinds, step_events
 
 S = common_pb2.StepStatus
 RESEARCH = "What must a firm do when it suspects money laundering?"
@@ -93,18 +104,10 @@ async def test_open_breaker_fails_the_step_fast_and_is_a_metric(workers):
         second = await ask(stub, RESEARCH)
     for events in (first, second):
         assert kinds(events)[-1] == "final_response"
-        failed = [
-            e.step_updated.step
-            for e in events
-            if e.HasField("step_updated") and e.step_updated.step.status == S.STEP_STATUS_FAILED
-        ]
+        failed = failed_steps(events)
         assert [s.kind for s in failed] == [common_pb2.STEP_KIND_RESEARCH]
         assert any("research" in m for m in events[-1].final_response.missing)
-    second_error = next(
-        e.step_updated.step.error
-        for e in second
-        if e.HasField("step_updated") and e.step_updated.step.status == S.STEP_STATUS_FAILED
-    )
+    second_error = failed_steps(second)[0].error
     assert "circuit" in second_error.lower() or "open" in second_error.lower()
     assert REGISTRY.get_sample_value("arbiter_circuit_breaker_state", {"downstream": "search"}) == 1
 
@@ -178,11 +181,7 @@ async def test_cancel_session_ends_the_stream_with_a_cancelled_error(workers, bl
 async def test_a_hanging_worker_ends_at_the_step_deadline(workers, black_hole):
     async with gateway({**workers, "search": black_hole}, step_timeout_seconds=1.0) as stub:
         events = await asyncio.wait_for(ask(stub, RESEARCH), 10)
-    failed = [
-        e.step_updated.step
-        for e in events
-        if e.HasField("step_updated") and e.step_updated.step.status == S.STEP_STATUS_FAILED
-    ]
+    failed = failed_steps(events)
     assert failed, kinds(events)
     assert "deadline" in failed[0].error.lower()
     assert kinds(events)[-1] == "final_response"
@@ -237,3 +236,103 @@ async def test_a_refusal_by_the_planner_is_not_mistaken_for_it_being_down(worker
         events = await ask(stub, "What must a firm do? " * 300)
     assert kinds(events)[-1] == "error"
     assert events[-1].error.code == "INVALID_ARGUMENT"
+
+
+class RecordingAudit(AuditServicer):
+    """The real AuditServicer, keeping every JudgeRequest it receives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received: list[audit_pb2.JudgeRequest] = []
+
+    async def Judge(
+        self, request: audit_pb2.JudgeRequest, context: Any
+    ) -> AsyncIterator[audit_pb2.JudgeResponse]:
+        self.received.append(request)
+        async for message in super().Judge(request, context):
+            yield message
+
+
+@pytest.fixture
+async def recorded_audit() -> AsyncIterator[tuple[RecordingAudit, str]]:
+    """A real audit server that records what it is asked to judge, and its target."""
+    audit = RecordingAudit()
+    service = Service(AUDIT_SERVICE, audit, audit_pb2_grpc.add_AuditServiceServicer_to_server)
+    server = ServiceServer(name="audit", config=LOCAL, services=[service])
+    port = await server.start()
+    try:
+        yield audit, f"127.0.0.1:{port}"
+    finally:
+        await server.stop(0)
+
+
+async def found_by_search(target: str, query: str) -> list[str]:
+    """The ids of the passages a research step on `query` gives the steps after it."""
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = search_pb2_grpc.SearchServiceStub(channel)
+        call = stub.Research(search_pb2.ResearchRequest(query=query), timeout=30)
+        [result] = [m.result async for m in call if m.HasField("result")]
+    best = sorted(result.passages, key=lambda p: -p.score)[:MAX_STEP_PASSAGES]
+    return [p.id for p in best]
+
+
+TWO_SITUATIONS = (
+    "A firm onboarded a high-risk customer without enhanced due diligence - is that a "
+    "breach? Separately, a broker sent client money to its own account and repaid it 10 "
+    "days later - is that a breach?"
+)
+
+
+async def test_each_judge_sees_its_own_situation_and_the_rules_found_for_it(
+    workers, recorded_audit
+):
+    audit, audit_target = recorded_audit
+    async with gateway({**workers, "audit": audit_target}) as stub:
+        events = await ask(stub, TWO_SITUATIONS)
+    plan = events[2].plan_ready.plan
+    K = common_pb2
+    assert [(s.kind, list(s.depends_on)) for s in plan.steps] == [
+        (K.STEP_KIND_RESEARCH, []),
+        (K.STEP_KIND_JUDGE, ["s1"]),
+        (K.STEP_KIND_RESEARCH, []),
+        (K.STEP_KIND_JUDGE, ["s3"]),
+        (K.STEP_KIND_SYNTHESIZE, ["s1", "s2", "s3", "s4"]),
+    ]
+    by_situation = {r.situation: [p.id for p in r.passages] for r in audit.received}
+    first, second = plan.steps[1].task, plan.steps[3].task
+    assert set(by_situation) == {first, second}  # each its own task, not the question
+    assert by_situation[first] == await found_by_search(workers["search"], plan.steps[0].task)
+    assert by_situation[second] == await found_by_search(workers["search"], plan.steps[2].task)
+    assert by_situation[first] and by_situation[second]
+    assert by_situation[first] != by_situation[second]
+    final = events[-1].final_response
+    assert sum("judgement" in m for m in final.missing) == 2 and final.citations
+
+
+async def test_a_failed_synthesis_is_said_plainly_with_nothing_written_by_the_gateway(workers):
+    async with gateway({**workers, "analysis": NOWHERE}) as stub:
+        events = await ask(stub, RESEARCH)
+    plan = events[2].plan_ready.plan
+    research, synthesis = plan.steps
+    assert (research.id, S.STEP_STATUS_COMPLETED) in step_events(events)
+    assert (synthesis.id, S.STEP_STATUS_FAILED) in step_events(events)
+    final = events[-1].final_response
+    assert final.answer == NO_ANSWER
+    assert not final.citations and "answer_delta" not in kinds(events)
+    assert [m for m in final.missing if m.startswith(f"the written answer ({synthesis.id}")]
+
+
+async def test_the_rulebooks_search_selected_are_step_progress_not_plan_filters(workers):
+    async with gateway(workers) as stub:
+        events = await ask(stub, "What does AML require for customer due diligence?")
+    plan = events[2].plan_ready.plan
+    assert list(plan.filters) == []
+    research = next(s for s in plan.steps if s.kind == common_pb2.STEP_KIND_RESEARCH)
+    selected = [
+        e.step_progress.message
+        for e in events
+        if e.HasField("step_progress")
+        and e.step_progress.step_id == research.id
+        and e.step_progress.stage == "select_fields"
+    ]
+    assert len(selected) == 1 and "rulebook" in selected[0] and "AML" in selected[0]
