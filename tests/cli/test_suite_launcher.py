@@ -195,3 +195,10 @@ def test_a_listener_is_reached_on_loopback_when_it_listens_everywhere(
     host: str, target: str
 ) -> None:
     assert suite.reachable_at(host, 5) == target
+
+
+def test_the_corpus_is_found_where_the_setting_says_else_beside_the_repository() -> None:
+    assert suite.data_dir({}) == suite.REPO.parent / "shared" / "data" / "obliqa"
+    assert suite.data_dir({"ARBITER_DATA_DIR": ""}) == suite.DEFAULT_DATA_DIR
+    assert suite.data_dir({"ARBITER_DATA_DIR": "/data/obliqa"}) == Path("/data/obliqa")
+    assert (suite.REPO / "Makefile").exists()  # REPO is this checkout's root
