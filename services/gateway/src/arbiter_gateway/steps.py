@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
+import grpc
 from arbiter.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from arbiter.audit.v1 import audit_pb2, audit_pb2_grpc
 from arbiter.common.v1 import common_pb2
@@ -50,20 +52,34 @@ def _is_result(message: object) -> bool:
     return bool(message.HasField("result"))  # type: ignore[attr-defined]
 
 
+async def _result(
+    worker: Downstream,
+    method: grpc.aio.UnaryStreamMultiCallable[Any, Any],
+    request: Any,
+    session: Session,
+    step_id: str,
+    deadline: Deadline,
+) -> Any:
+    """Call a worker's streaming method, relaying its progress; its result (None if the
+    stream ended without one)."""
+    result = None
+    async for message in worker.stream(method, request, deadline=deadline, is_result=_is_result):
+        if message.HasField("progress"):
+            await _relay(session, step_id, message.progress)
+        else:
+            result = message.result
+    return result
+
+
 async def research(
     w: Workers, session: Session, step_id: str, given: StepInput, deadline: Deadline
 ) -> StepOutput:
     stub = search_pb2_grpc.SearchServiceStub(w.search.channel)
     request = search_pb2.ResearchRequest(query=given.task, filters=given.filters)
-    output = StepOutput()
-    async for message in w.search.stream(
-        stub.Research, request, deadline=deadline, is_result=_is_result
-    ):
-        if message.HasField("progress"):
-            await _relay(session, step_id, message.progress)
-        else:
-            output = StepOutput(passages=tuple(message.result.passages), usage=message.result.usage)
-    return output
+    found = await _result(w.search, stub.Research, request, session, step_id, deadline)
+    if found is None:
+        return StepOutput()
+    return StepOutput(passages=tuple(found.passages), usage=found.usage)
 
 
 async def judge(
@@ -71,15 +87,10 @@ async def judge(
 ) -> StepOutput:
     stub = audit_pb2_grpc.AuditServiceStub(w.audit.channel)
     request = audit_pb2.JudgeRequest(situation=given.task, passages=given.passages())
-    output = StepOutput()
-    async for message in w.audit.stream(
-        stub.Judge, request, deadline=deadline, is_result=_is_result
-    ):
-        if message.HasField("progress"):
-            await _relay(session, step_id, message.progress)
-        else:
-            output = StepOutput(verdict=message.result.verdict, usage=message.result.usage)
-    return output
+    judged = await _result(w.audit, stub.Judge, request, session, step_id, deadline)
+    if judged is None:
+        return StepOutput()
+    return StepOutput(verdict=judged.verdict, usage=judged.usage)
 
 
 async def analyze_data(
@@ -87,15 +98,10 @@ async def analyze_data(
 ) -> StepOutput:
     stub = analysis_pb2_grpc.AnalysisServiceStub(w.analysis.channel)
     request = analysis_pb2.AnalyzeDataRequest(question=given.task)
-    output = StepOutput()
-    async for message in w.analysis.stream(
-        stub.AnalyzeData, request, deadline=deadline, is_result=_is_result
-    ):
-        if message.HasField("progress"):
-            await _relay(session, step_id, message.progress)
-        else:
-            output = StepOutput(data=message.result, usage=message.result.usage)
-    return output
+    data = await _result(w.analysis, stub.AnalyzeData, request, session, step_id, deadline)
+    if data is None:
+        return StepOutput()
+    return StepOutput(data=data, usage=data.usage)
 
 
 async def synthesize(
