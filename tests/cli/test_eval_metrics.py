@@ -7,15 +7,13 @@ import math
 from pathlib import Path
 
 import pytest
-from arbiter_cli.eval import (
-    InputError,
+from arbiter_cli.eval_inputs import InputError, read_qrels, read_queries
+from arbiter_cli.eval_metrics import (
     Scores,
     average_precision_at,
     dedupe,
     ndcg_at,
     percentile,
-    read_qrels,
-    read_queries,
     recall_at,
     reciprocal_rank_at,
 )

@@ -1,16 +1,12 @@
 """`arbiter eval`: retrieval quality and latency of a running search service on a query set
-with relevance judgements (qrels), measured through the real Research or Retrieve RPCs.
-
-Metrics follow trec_eval / pytrec_eval (recall_5, recall_10, map_cut_10, ndcg_cut_10 with
-binary gains) plus MRR@10, so the numbers compare with the benchmark's published ones.
-"""
+with relevance judgements (qrels), measured through the real Research or Retrieve RPCs (the metrics are `eval_metrics`, the
+query and qrels readers `eval_inputs`)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
-import csv
 import hashlib
 import json
 import math
@@ -24,6 +20,9 @@ from pathlib import Path
 import grpc
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 
+from arbiter_cli.eval_inputs import InputError, Query, read_qrels, read_queries
+from arbiter_cli.eval_metrics import METRIC_NAMES, Scores, dedupe, percentile
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 MODES = {
     None: search_pb2.RETRIEVAL_MODE_UNSPECIFIED,
@@ -32,132 +31,6 @@ MODES = {
     "hybrid": search_pb2.RETRIEVAL_MODE_HYBRID,
 }
 MAX_ROUNDS, MAX_TOP_K, MAX_CONCURRENCY = 5, 50, 64
-METRIC_NAMES = ("Recall@5", "Recall@10", "MAP@10", "nDCG@10", "MRR@10")
-
-
-class InputError(Exception):
-    """A query or qrels file that cannot be read as such (exit 2)."""
-
-
-# --- metrics (one query: a ranked list of passage ids and the set of relevant ones) ---
-
-
-def dedupe(ids: Sequence[str]) -> list[str]:
-    """The ranked ids with repeats (and empty ids) removed, first occurrence kept."""
-    return [i for i in dict.fromkeys(ids) if i]
-
-
-def recall_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
-    return len(relevant.intersection(ranked[:k])) / len(relevant)
-
-
-def average_precision_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
-    """trec_eval's map_cut_k: precision at each relevant rank, over all relevant docs."""
-    found, total = 0, 0.0
-    for rank, doc in enumerate(ranked[:k], start=1):
-        if doc in relevant:
-            found += 1
-            total += found / rank
-    return total / len(relevant)
-
-
-def ndcg_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
-    dcg = sum(1 / math.log2(r + 1) for r, d in enumerate(ranked[:k], 1) if d in relevant)
-    ideal = sum(1 / math.log2(r + 1) for r in range(1, min(len(relevant), k) + 1))
-    return dcg / ideal
-
-
-def reciprocal_rank_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
-    return next((1 / r for r, d in enumerate(ranked[:k], 1) if d in relevant), 0.0)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default); 0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    position = q * (len(ordered) - 1)
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-@dataclass(frozen=True)
-class Scores:
-    """Mean metrics over the judged queries."""
-
-    recall_at_5: float
-    recall_at_10: float
-    map_at_10: float
-    ndcg_at_10: float
-    mrr_at_10: float
-
-    @classmethod
-    def of(cls, rankings: Sequence[tuple[Sequence[str], set[str]]]) -> Scores:
-        n = max(len(rankings), 1)
-
-        def mean(metric: Callable[[Sequence[str], set[str], int], float], k: int) -> float:
-            return sum(metric(dedupe(r), rel, k) for r, rel in rankings) / n
-
-        return cls(
-            recall_at_5=mean(recall_at, 5),
-            recall_at_10=mean(recall_at, 10),
-            map_at_10=mean(average_precision_at, 10),
-            ndcg_at_10=mean(ndcg_at, 10),
-            mrr_at_10=mean(reciprocal_rank_at, 10),
-        )
-
-
-# --- inputs ---
-
-
-@dataclass(frozen=True)
-class Query:
-    id: str
-    text: str
-
-
-def read_queries(path: Path) -> list[Query]:
-    """`{id, text, ...}` a line; InputError names the line that is not."""
-    queries = []
-    try:
-        with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                    queries.append(Query(str(row["id"]), str(row["text"])))
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise InputError(f"{path}:{number}: not a JSON object with id, text") from exc
-    except OSError as exc:
-        raise InputError(f"cannot read queries: {exc.strerror}: {path}") from exc
-    return queries
-
-
-def read_qrels(path: Path) -> dict[str, set[str]]:
-    """Relevant doc ids per query from a `query_id doc_id score` TSV (score > 0 relevant)."""
-    relevant: dict[str, set[str]] = {}
-    try:
-        with path.open(encoding="utf-8", newline="") as lines:
-            rows = csv.reader(lines, delimiter="\t")
-            if [c.strip() for c in next(rows, [])] != ["query_id", "doc_id", "score"]:
-                raise InputError(f"{path}: the first line must be `query_id<TAB>doc_id<TAB>score`")
-            for number, row in enumerate(rows, start=2):
-                if not row:
-                    continue
-                try:
-                    query_id, doc_id, score = row
-                    graded = float(score)
-                except ValueError as exc:
-                    raise InputError(f"{path}:{number}: want query_id, doc_id, score") from exc
-                relevant.setdefault(query_id, set())
-                if graded > 0:
-                    relevant[query_id].add(doc_id)
-    except OSError as exc:
-        raise InputError(f"cannot read qrels: {exc.strerror}: {path}") from exc
-    return relevant
-
 
 # --- running the queries ---
 
