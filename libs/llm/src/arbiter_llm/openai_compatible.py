@@ -78,7 +78,7 @@ class OpenAICompatibleLLM:
         except InvalidOutput as exc:
             return await self._fallback(task, data, Outcome.INVALID_OUTPUT, usage, exc.problems)
         except (openai.OpenAIError, TimeoutError) as exc:
-            return await self._fallback(task, data, Outcome.ERROR, usage, [_reason(exc)])
+            return await self._fallback(task, data, Outcome.ERROR, usage, [failure_reason(exc)])
         metrics.LLM_CALLS.labels(task.name, Outcome.OK.value).inc()
         return TaskResult(output=output, outcome=Outcome.OK, usage=usage)
 
@@ -130,7 +130,7 @@ class OpenAICompatibleLLM:
         except InvalidOutput as exc:
             outcome, problems = Outcome.INVALID_OUTPUT, exc.problems
         except (openai.OpenAIError, TimeoutError) as exc:
-            outcome, problems = Outcome.ERROR, [_reason(exc)]
+            outcome, problems = Outcome.ERROR, [failure_reason(exc)]
         _count_tokens(task, usage)
         if outcome is Outcome.OK:
             if released < len(text):
@@ -217,8 +217,9 @@ def _count_tokens(task: Task, usage: Usage) -> None:
     metrics.LLM_TOKENS.labels(task.name, "completion").inc(usage.completion_tokens)
 
 
-def _reason(exc: BaseException) -> str:
-    """A short machine-readable reason, then the detail."""
+def failure_reason(exc: BaseException) -> str:
+    """Why a call to an OpenAI-compatible endpoint (chat or embeddings) failed: a short
+    machine-readable reason (the metrics label), then the detail."""
     if isinstance(exc, TimeoutError | openai.APITimeoutError):
         return "timeout: the model did not answer within the deadline"
     if isinstance(exc, openai.APIStatusError):
