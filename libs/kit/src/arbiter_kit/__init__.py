@@ -1,7 +1,8 @@
 """Arbiter's shared kit: the server every service runs on (`server`, `interceptors`,
 `metrics`, `logs`), the client every caller uses (`client`, `breaker`, `deadline`),
-the error tree and configuration both share (`errors`, `config`), and the request
-checks every service makes (`validation`)."""
+the error tree and configuration both share (`errors`, `config`), the request checks
+every service makes (`validation`, against the contract's `limits` and `filter_fields`),
+and where each service listens by default (`addresses`)."""
 
 from arbiter_kit.breaker import BreakerConfig, BreakerState, CircuitBreaker
 from arbiter_kit.client import Downstream, DownstreamConfig, downstream_error
