@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,50 +16,28 @@ from arbiter_cli import suite
 from arbiter_kit.errors import error_info, retry_delay
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tests.e2e.conftest import cli, suite_env
-from tests.support.corpus import CORPUS, corpus_slice
+from tests.e2e.conftest import Suite, ask, scrape, started_suite, suite_env
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 RESEARCH = "What must a firm do when it suspects money laundering?"
 STREAMS = 600
 CHANNELS = 6
 """Streams spread over channels: thousands in flight on one channel fail on the client."""
-
-
-def _suite(tmp: Path, **settings: str) -> dict[str, suite.Running]:
-    """The five services on a 40-passage slice, BM25 only, with `settings` on top."""
-    if not CORPUS.exists():
-        pytest.skip(f"the ObliQA corpus is not at {CORPUS} (set ARBITER_DATA_DIR)")
-    (tmp / "milvus").mkdir()
-    env = {**suite_env(tmp), "SEARCH_EMBEDDER": "none", **settings}
-    running = suite.start_all(env=env, log_dir=tmp / "logs", ephemeral=True)
-    try:
-        sliced = corpus_slice(tmp / "slice.jsonl", 40)
-        done = cli("ingest", str(sliced), "--search", running["search"].target)
-        assert done.returncode == 0, done.stderr + done.stdout
-    except BaseException:
-        _stop(running)
-        raise
-    return running
-
-
-def _stop(running: dict[str, suite.Running]) -> None:
-    for r in reversed(list(running.values())):
-        r.process.send_signal(signal.SIGCONT)
-        suite.stop(r.process)
+PASSAGES = 40
+"""Corpus passages each suite here holds (BM25 only): enough for a full answer."""
 
 
 @pytest.fixture
-def stressed(tmp_path: Path) -> Iterator[dict[str, suite.Running]]:
-    running = _suite(
+def stressed(tmp_path: Path) -> Iterator[Suite]:
+    with started_suite(
         tmp_path,
+        PASSAGES,
+        SEARCH_EMBEDDER="none",
         GATEWAY_STEP_TIMEOUT_SECONDS="60",
         GATEWAY_REQUEST_BUDGET_SECONDS="120",
-    )
-    try:
+    ) as running:
         yield running
-    finally:
-        _stop(running)
 
 
 async def _probe(target: str) -> str:
@@ -69,7 +45,7 @@ async def _probe(target: str) -> str:
         reply = await health_pb2_grpc.HealthStub(channel).Check(
             health_pb2.HealthCheckRequest(), timeout=1.0
         )
-    return health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+    return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
 
 
 Outcome = list[gateway_pb2.SessionEvent] | grpc.aio.AioRpcError
@@ -83,7 +59,7 @@ async def _ask(stub: gateway_pb2_grpc.GatewayServiceStub) -> Outcome:
         return error
 
 
-async def _flood_and_probe(running: dict[str, suite.Running]) -> tuple[list[str], list[Outcome]]:
+async def _flood_and_probe(running: Suite) -> tuple[list[str], list[Outcome]]:
     gateway = running["gateway"].target
     channels = [grpc.aio.insecure_channel(gateway) for _ in range(CHANNELS)]
     try:
@@ -91,22 +67,23 @@ async def _flood_and_probe(running: dict[str, suite.Running]) -> tuple[list[str]
         asks = [asyncio.create_task(_ask(stubs[n % CHANNELS])) for n in range(STREAMS)]
         # Every admitted session is parked on the frozen search service: the gateway
         # holds its whole bulkhead of streams, and refuses the rest at once.
-        refused = 0
-        while refused < STREAMS - 256:
-            await asyncio.wait(asks, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
-            refused = sum(1 for a in asks if a.done())
+        await eventually(
+            lambda: sum(1 for a in asks if a.done()) >= STREAMS - 256,
+            within=120,
+            what="the gateway refusing every stream beyond its bulkhead",
+        )
         others = [r.target for name, r in running.items() if name != "search"]
         probes = [await _probe(target) for target in others]
         running["search"].process.send_signal(signal.SIGCONT)
         outcomes = list(await asyncio.gather(*asks))
     finally:
         for c in channels:
-            await c.close()
+            await c.close(None)
     return probes, outcomes
 
 
 def test_probes_answer_while_600_streams_fill_the_gateway(
-    stressed: dict[str, suite.Running],
+    stressed: Suite,
 ) -> None:
     stressed["search"].process.send_signal(signal.SIGSTOP)
     probes, outcomes = asyncio.run(_flood_and_probe(stressed))
@@ -135,17 +112,8 @@ def _research_step(events: list[gateway_pb2.SessionEvent]) -> common_pb2.Step:
     return steps[-1]
 
 
-def _ask_once(target: str) -> list[gateway_pb2.SessionEvent]:
-    with grpc.insecure_channel(target) as channel:
-        stub = gateway_pb2_grpc.GatewayServiceStub(channel)
-        return [r.event for r in stub.Ask(gateway_pb2.AskRequest(question=RESEARCH), timeout=30)]
-
-
 def _breaker_state(metrics_port: int | None, downstream: str) -> float:
-    assert metrics_port is not None
-    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as r:
-        text = r.read().decode()
-    for line in text.splitlines():
+    for line in scrape(metrics_port).splitlines():
         if line.startswith(f'arbiter_circuit_breaker_state{{downstream="{downstream}"}}'):
             return float(line.rsplit(" ", 1)[1])
     raise AssertionError(f"no breaker state for {downstream}")
@@ -153,24 +121,25 @@ def _breaker_state(metrics_port: int | None, downstream: str) -> float:
 
 def test_a_restarted_worker_gives_full_answers_as_soon_as_it_is_healthy(tmp_path: Path) -> None:
     # The breaker would stay open a minute by its clock alone: recovery must not wait for it.
-    running = _suite(
+    with started_suite(
         tmp_path,
+        PASSAGES,
+        SEARCH_EMBEDDER="none",
         SEARCH_BREAKER_OPEN_SECONDS="60",
         SEARCH_BREAKER_MINIMUM_CALLS="2",
         SEARCH_BREAKER_WINDOW_SIZE="4",
         SEARCH_BREAKER_HALF_OPEN_CALLS="1",
-    )
-    try:
+    ) as running:
         search = running["search"]
         gateway = running["gateway"]
         search.process.kill()
         search.process.wait()
         for _ in range(3):
-            events = _ask_once(gateway.target)
+            events = ask(gateway.target, RESEARCH, timeout=30)
             assert _research_step(events).status == common_pb2.STEP_STATUS_FAILED
         assert _breaker_state(gateway.metrics_port, "search") == 1.0  # open
 
-        env = {**suite_env(tmp_path), "SEARCH_EMBEDDER": "none", "SEARCH_METRICS_PORT": "0"}
+        env = suite_env(tmp_path, SEARCH_EMBEDDER="none", SEARCH_METRICS_PORT="0")
         port = int(search.target.rsplit(":", 1)[1])
         restarted = suite.start("search", port=port, env=env, log_dir=tmp_path / "again")
         running["search"] = restarted
@@ -178,14 +147,15 @@ def test_a_restarted_worker_gives_full_answers_as_soon_as_it_is_healthy(tmp_path
 
         # Nothing is asked meanwhile: the gateway notices by itself that search is back
         # (its channel reconnects within a second) and lets the next question through.
-        give_up = time.monotonic() + 10
-        while _breaker_state(gateway.metrics_port, "search") == 1.0:
-            assert time.monotonic() < give_up, "the gateway never noticed search was back"
-            time.sleep(0.05)
-        events = _ask_once(gateway.target)
+        asyncio.run(
+            eventually(
+                lambda: _breaker_state(gateway.metrics_port, "search") != 1.0,
+                within=10,
+                what="the gateway noticing search is back",
+            )
+        )
+        events = ask(gateway.target, RESEARCH, timeout=30)
         assert _research_step(events).status == common_pb2.STEP_STATUS_COMPLETED, events[-1]
         final = events[-1].final_response
         assert final.citations and not final.missing
         assert _breaker_state(gateway.metrics_port, "search") == 0.0  # closed
-    finally:
-        _stop(running)

@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import json
 import signal
-import urllib.request
 from pathlib import Path
 
 import grpc
 import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
-from arbiter_cli import suite
 from arbiter_llm.citations import markers
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from tests.e2e.conftest import cli, suite_env
-from tests.support.corpus import CORPUS, corpus_slice
+from tests.e2e.conftest import Suite, ask, cli, scrape, started_suite
+from tests.support.corpus import CORPUS
+from tests.support.sessions import failed_steps, kinds
 
 pytestmark = pytest.mark.e2e
 RESEARCH_QUESTION = "What must a firm do when it suspects money laundering?"
-
-
-def ask(target: str, question: str, timeout: float = 60) -> list[gateway_pb2.SessionEvent]:
-    with grpc.insecure_channel(target) as channel:
-        stub = gateway_pb2_grpc.GatewayServiceStub(channel)
-        request = gateway_pb2.AskRequest(question=question)
-        return [r.event for r in stub.Ask(request, timeout=timeout)]
-
-
-def kinds(events: list[gateway_pb2.SessionEvent]) -> list[str]:
-    return [str(e.WhichOneof("payload")) for e in events]
 
 
 def corpus_texts() -> dict[str, str]:
@@ -42,7 +30,9 @@ def corpus_texts() -> dict[str, str]:
     return texts
 
 
-def test_research_question_streams_every_stage_and_cites_real_passages(running_suite):
+def test_research_question_streams_every_stage_and_cites_real_passages(
+    running_suite: Suite,
+) -> None:
     events = ask(running_suite["gateway"].target, RESEARCH_QUESTION)
     seen = kinds(events)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
@@ -78,7 +68,7 @@ def test_research_question_streams_every_stage_and_cites_real_passages(running_s
     assert not final.missing
 
 
-def test_greeting_takes_the_fast_path(running_suite):
+def test_greeting_takes_the_fast_path(running_suite: Suite) -> None:
     events = ask(running_suite["gateway"].target, "Hello there!")
     assert kinds(events) == ["session_started", "planning_started", "plan_ready", "final_response"]
     plan = events[2].plan_ready.plan
@@ -88,7 +78,7 @@ def test_greeting_takes_the_fast_path(running_suite):
     assert events[-1].final_response.answer
 
 
-def test_cli_json_prints_one_event_per_line_and_exits_zero(running_suite):
+def test_cli_json_prints_one_event_per_line_and_exits_zero(running_suite: Suite) -> None:
     done = cli(
         "ask", "--json", "Thanks a lot!", env={"ARBITER_GATEWAY": running_suite["gateway"].target}
     )
@@ -99,7 +89,7 @@ def test_cli_json_prints_one_event_per_line_and_exits_zero(running_suite):
     assert "sessionStarted" in events[0] and "finalResponse" in events[-1]
 
 
-def test_cli_shows_plan_progress_answer_and_citations(running_suite):
+def test_cli_shows_plan_progress_answer_and_citations(running_suite: Suite) -> None:
     done = cli("ask", RESEARCH_QUESTION, env={"ARBITER_GATEWAY": running_suite["gateway"].target})
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -108,13 +98,13 @@ def test_cli_shows_plan_progress_answer_and_citations(running_suite):
     assert "[1] AML" in out
 
 
-def test_cli_exits_non_zero_after_an_error(running_suite):
+def test_cli_exits_non_zero_after_an_error(running_suite: Suite) -> None:
     done = cli("ask", "--json", " ", env={"ARBITER_GATEWAY": running_suite["gateway"].target})
     assert done.returncode != 0
     assert "INVALID_ARGUMENT" in done.stderr and "question" in done.stderr
 
 
-def test_reflection_lists_the_services_on_every_port(running_suite):
+def test_reflection_lists_the_services_on_every_port(running_suite: Suite) -> None:
     expected = {
         "gateway": "arbiter.gateway.v1.GatewayService",
         "planner": "arbiter.planner.v1.PlannerService",
@@ -131,13 +121,7 @@ def test_reflection_lists_the_services_on_every_port(running_suite):
             assert service in names and "grpc.health.v1.Health" in names
 
 
-def scrape(port: int | None) -> str:
-    assert port
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-        return r.read().decode()
-
-
-def test_metrics_count_unary_and_streaming_calls(running_suite):
+def test_metrics_count_unary_and_streaming_calls(running_suite: Suite) -> None:
     ask(running_suite["gateway"].target, RESEARCH_QUESTION)
     gateway = scrape(running_suite["gateway"].metrics_port)
     assert (
@@ -159,14 +143,8 @@ def test_metrics_count_unary_and_streaming_calls(running_suite):
     assert 'grpc_method="Synthesize"' in analysis
 
 
-def test_a_killed_worker_fails_its_step_and_the_session_still_ends(tmp_path: Path):
-    if not CORPUS.exists():
-        pytest.skip(f"the ObliQA corpus is not at {CORPUS}")
-    (tmp_path / "milvus").mkdir()
-    running = suite.start_all(env=suite_env(tmp_path), log_dir=tmp_path / "logs", ephemeral=True)
-    try:
-        sliced = corpus_slice(tmp_path / "slice.jsonl", 100)
-        assert cli("ingest", str(sliced), "--search", running["search"].target).returncode == 0
+def test_a_killed_worker_fails_its_step_and_the_session_still_ends(tmp_path: Path) -> None:
+    with started_suite(tmp_path, 100, SEARCH_EMBEDDER="none") as running:
         search = running["search"].process
         # Freeze search so the research call is surely in flight, then kill it.
         search.send_signal(signal.SIGSTOP)
@@ -184,18 +162,10 @@ def test_a_killed_worker_fails_its_step_and_the_session_still_ends(tmp_path: Pat
                     and step.status == common_pb2.STEP_STATUS_IN_PROGRESS
                 ):
                     search.kill()
-        assert events[-1].HasField("final_response"), kinds(events)
-        failed = [
-            e.step_updated.step
-            for e in events
-            if e.HasField("step_updated")
-            and e.step_updated.step.status == common_pb2.STEP_STATUS_FAILED
-        ]
-        assert [s.kind for s in failed] == [common_pb2.STEP_KIND_RESEARCH]
-        assert failed[0].error
-        final = events[-1].final_response
-        assert final.missing and "research" in final.missing[0]
-        assert "research" in final.answer.lower()
-    finally:
-        for r in reversed(list(running.values())):
-            suite.stop(r.process)
+    assert events[-1].HasField("final_response"), kinds(events)
+    failed = failed_steps(events)
+    assert [s.kind for s in failed] == [common_pb2.STEP_KIND_RESEARCH]
+    assert failed[0].error
+    final = events[-1].final_response
+    assert final.missing and "research" in final.missing[0]
+    assert "research" in final.answer.lower()

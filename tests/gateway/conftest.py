@@ -100,7 +100,7 @@ async def gateway(
     targets: dict[str, str], *, breaker: BreakerConfig | None = None, **settings: Any
 ) -> AsyncIterator[gateway_pb2_grpc.GatewayServiceStub]:
     """A gateway on 127.0.0.1:0 calling `targets`; `settings` override GatewayConfig."""
-    downstreams = {
+    downstreams: dict[str, Any] = {
         name: DownstreamConfig(name=name, target=target, breaker=breaker or BreakerConfig())
         for name, target in targets.items()
     }
