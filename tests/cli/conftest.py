@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.search.conftest import (
+from tests.support.search import (
     RunningSearch,
     fixture_documents,
     ingest,

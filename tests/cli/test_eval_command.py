@@ -13,7 +13,7 @@ import pytest
 from arbiter_cli.main import main
 
 from tests.cli.conftest import QRELS, QUERIES
-from tests.search.conftest import RunningSearch
+from tests.support.search import RunningSearch
 
 REQUIRED = {
     "recall_at_10",
