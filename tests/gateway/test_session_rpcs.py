@@ -12,8 +12,9 @@ import pytest
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from arbiter_kit.errors import SHOWN_CHARS
 
-from tests.gateway.conftest import ask, gateway, kinds
+from tests.gateway.conftest import ask, gateway
 from tests.support.servers import assert_invalid_argument
+from tests.support.sessions import kinds
 
 HUGE_ID = "x" * 20_000
 Stub = gateway_pb2_grpc.GatewayServiceStub

@@ -22,6 +22,7 @@ from tests.kit.conftest import (
     raising,
     sample,
 )
+from tests.support.waiting import eventually
 
 ONE_TRIAL = BreakerConfig(window_size=2, minimum_calls=2, half_open_calls=1, open_seconds=60.0)
 NO_RETRY = RetryPolicy(max_attempts=1)
@@ -128,10 +129,13 @@ async def test_a_half_open_trial_waits_for_the_channel_to_reconnect(
     trial = asyncio.create_task(plan(ds, "trial", budget=15.0))
     # The trial moves the breaker to HALF_OPEN and, with no await in between, is
     # admitted; it then waits on the channel.
-    for _ in range(100):
-        if sample("arbiter_circuit_breaker_state", downstream=ds.name) == BreakerState.HALF_OPEN:
-            break
-        await asyncio.sleep(0)
+    await eventually(
+        lambda: (
+            sample("arbiter_circuit_breaker_state", downstream=ds.name) == BreakerState.HALF_OPEN
+        ),
+        within=5,
+        what="the trial moving the breaker to HALF_OPEN",
+    )
     assert not trial.done()
     assert ds.channel.get_state() is not grpc.ChannelConnectivity.READY
 
