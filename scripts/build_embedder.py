@@ -36,7 +36,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-ARTEFACT_DIR = REPO / "services" / "search" / "src" / "arbiter_search" / "models"
+ARTEFACT_DIR = REPO / "services" / "search" / "src" / "arbiter_search" / "embed" / "models"
 MAX_TOKENS = 256
 """all-MiniLM-L6-v2 was trained on 256-token inputs (its max_seq_length)."""
 

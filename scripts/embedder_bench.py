@@ -7,7 +7,7 @@ passage; BM25 comes from Milvus Lite over the same chunks (built once, then reus
 the query's stop words dropped as the service does. For the chosen default, measure the
 real service too (`docs/eval.md`, "Embedder choice")::
 
-    MODELS=services/search/src/arbiter_search/models
+    MODELS=services/search/src/arbiter_search/embed/models
     .venv/bin/python scripts/embedder_bench.py onnx $MODELS/minilm-l6-v2-int8
     .venv/bin/python scripts/embedder_bench.py static /tmp/static  # build_embedder.py --kind static
     .venv/bin/python scripts/embedder_bench.py bm25  # query-side term pruning: latency, recall
@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from arbiter_search import schema
-from arbiter_search.bm25_query import bm25_query
-from arbiter_search.chunker import Chunker
-from arbiter_search.local_embedder import LocalEmbedder
+from arbiter_search.embed.local import LocalEmbedder
+from arbiter_search.ingest.chunker import Chunker
+from arbiter_search.store import schema
+from arbiter_search.store.bm25_query import bm25_query
 from pymilvus import MilvusClient
 from tokenizers import Tokenizer
 

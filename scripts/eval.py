@@ -21,7 +21,7 @@ from pathlib import Path
 import grpc
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_cli import suite
-from arbiter_search.milvus_store import LITE_HINT
+from arbiter_search.store.milvus import LITE_HINT
 from bench import machine
 
 REPO = Path(__file__).resolve().parent.parent

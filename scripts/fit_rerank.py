@@ -1,4 +1,4 @@
-"""Refit the lexical reranker's weights (arbiter_search.rerank.WEIGHTS) on ObliQA dev.
+"""Refit the lexical reranker's weights (arbiter_search.research.rerank.WEIGHTS) on ObliQA dev.
 
 Asks a running search service for each question's candidates (Retrieve, top 50, the
 service's default retrieval), computes the reranker's features, and fits the weights by
@@ -23,11 +23,11 @@ from pathlib import Path
 import grpc
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_llm import TaskInput
-from arbiter_search.field_selector import OfflineFieldRules
-from arbiter_search.filters import Condition
-from arbiter_search.rerank import FEATURES, WEIGHTS, features
-from arbiter_search.store import Hit
-from arbiter_search.terms import question_terms
+from arbiter_search.research.field_selector import OfflineFieldRules
+from arbiter_search.research.rerank import FEATURES, WEIGHTS, features
+from arbiter_search.research.terms import question_terms
+from arbiter_search.store.base import Hit
+from arbiter_search.store.filters import Condition
 
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("ARBITER_DATA_DIR", REPO.parent / "shared" / "data" / "obliqa"))

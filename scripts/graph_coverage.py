@@ -25,11 +25,11 @@ from collections import defaultdict
 from pathlib import Path
 
 from arbiter_search import DocumentPreparer, Ingestor, MilvusPassageStore, SourceDocument
-from arbiter_search.chunker import Chunker
 from arbiter_search.graph.addresses import place_of
 from arbiter_search.graph.model import PassageNode
 from arbiter_search.graph.references import extract
 from arbiter_search.graph.resolution import AddressBook
+from arbiter_search.ingest.chunker import Chunker
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "obliqa"
 

@@ -15,7 +15,7 @@ import pytest
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_kit.config import ServerConfig
 from arbiter_search import SearchConfig, search_server
-from arbiter_search.config import EmbedderConfig
+from arbiter_search.embed.config import EmbedderConfig
 
 from tests.support.corpus import CORPUS
 from tests.support.servers import channel_to

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from arbiter_kit.deadline import Deadline
 from arbiter_llm import LLMConfig, OpenAICompatibleLLM
-from arbiter_search.store import Hit
+from arbiter_search.store.base import Hit
 
 from tests.support.openai_server import OpenAIServer
 

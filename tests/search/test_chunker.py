@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from arbiter_search.chunker import (
+from arbiter_search.ingest.chunker import (
     BODY_MAX_BYTES,
     MAX_CHUNK_TOKENS,
-    TEXT_MAX_BYTES,
     Chunker,
 )
-from arbiter_search.tokens import DEFAULT_COUNTER, TokenizerCounter, WordPieceEstimate
+from arbiter_search.ingest.tokens import DEFAULT_COUNTER, TokenizerCounter, WordPieceEstimate
+from arbiter_search.store.schema import TEXT_MAX_BYTES
 
 
 def visible(text: str) -> str:

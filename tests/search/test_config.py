@@ -14,7 +14,11 @@ def test_defaults_put_milvus_lite_under_the_checkout() -> None:
     assert config.milvus_uri == str(repo_root() / ".data" / "search" / "milvus.db")
     assert (repo_root() / "services" / "search").is_dir()
     assert config.is_lite
-    assert (config.collection, config.chunk_tokens, config.ingest_batch) == ("passages", 256, 500)
+    assert (config.collection, config.ingest.chunk_tokens, config.ingest.ingest_batch) == (
+        "passages",
+        256,
+        500,
+    )
 
 
 def test_search_milvus_uri_wins_over_milvus_uri(tmp_path: Path) -> None:

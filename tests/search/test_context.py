@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from arbiter_search.context import CONTEXT_END, ContextInjection, indexed_text, passage_text
-from arbiter_search.tokens import DEFAULT_COUNTER
+from arbiter_search.ingest.context import ContextInjection
+from arbiter_search.ingest.tokens import DEFAULT_COUNTER
+from arbiter_search.store.base import CONTEXT_END, indexed_text, passage_text
 
 
 def header(**overrides: object) -> str:

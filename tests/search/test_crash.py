@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from arbiter_cli import suite
-from arbiter_search.milvus_store import MilvusPassageStore
+from arbiter_search.store.milvus import MilvusPassageStore
 from milvus_lite import server_manager_instance
 
 pytestmark = pytest.mark.timeout(600)
@@ -211,9 +211,9 @@ KILL_BETWEEN_UPSERT_AND_DELETE = textwrap.dedent(
     """
     import asyncio, json, os, signal, sys
     from arbiter_search.config import SearchConfig
-    from arbiter_search.documents import SourceDocument, preparer_for
-    from arbiter_search.ingest import Ingestor
-    from arbiter_search.milvus_store import MilvusPassageStore
+    from arbiter_search.ingest.documents import SourceDocument, preparer_for
+    from arbiter_search.ingest.pipeline import Ingestor
+    from arbiter_search.store.milvus import MilvusPassageStore
 
     async def documents(path):
         with open(path, encoding="utf-8") as lines:
@@ -229,7 +229,8 @@ KILL_BETWEEN_UPSERT_AND_DELETE = textwrap.dedent(
             # The first batch with stale chunks: its upserts have landed, its deletes never will.
             os.kill(os.getpid(), signal.SIGKILL)
         store._client.delete = die
-        ingestor = Ingestor(store, preparer_for(config), batch_size=config.ingest_batch)
+        preparer = preparer_for(config.ingest, default_tenant=config.tenant)
+        ingestor = Ingestor(store, preparer, batch_size=config.ingest.ingest_batch)
         async for _ in ingestor.ingest(documents(path), tenant=config.tenant):
             pass
 

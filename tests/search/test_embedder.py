@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, Unavailable
-from arbiter_search.config import EmbedderConfig, SearchConfig
-from arbiter_search.embedding import DEFAULT_OFFLINE_MODEL, offline_models
-from arbiter_search.local_embedder import LocalEmbedder
-from arbiter_search.openai_embedder import OpenAIEmbedder
+from arbiter_search.config import SearchConfig
+from arbiter_search.embed.config import DEFAULT_OFFLINE_MODEL, EmbedderConfig, offline_models
+from arbiter_search.embed.local import LocalEmbedder
+from arbiter_search.embed.openai_compatible import OpenAIEmbedder
 from prometheus_client import REGISTRY
 
 from tests.support.openai_server import OpenAIServer, embed
@@ -71,7 +71,7 @@ def test_embedder_and_fusion_settings_are_read() -> None:
             "SEARCH_RRF_K": "20",
         }
     )
-    assert (config.embedder.kind, config.embedder.dim) == ("openai", 256)
+    assert (config.embedder.kind, config.embedder.endpoint.dim) == ("openai", 256)
     assert (config.hybrid.fusion, config.hybrid.dense_weight, config.hybrid.rrf_k) == (
         "weighted",
         0.3,

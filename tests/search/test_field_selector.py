@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 from arbiter_llm import OfflineLLM
-from arbiter_search.field_selector import FieldSelector
-from arbiter_search.filters import Condition, FilterCompiler
+from arbiter_search.research.field_selector import FieldSelector
+from arbiter_search.store.filters import Condition, FilterCompiler
 
 from tests.search.loop_support import model_llm, soon
 from tests.support.openai_server import OpenAIServer, Reply, model, model_server

@@ -13,10 +13,10 @@ import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter_kit.errors import InvalidArgument
 from arbiter_kit.filter_fields import FILTERABLE_FIELDS
-from arbiter_search import schema
-from arbiter_search.filters import Condition, FilterCompiler, quote
-from arbiter_search.milvus_store import MilvusPassageStore
-from arbiter_search.store import Chunk
+from arbiter_search.store import schema
+from arbiter_search.store.base import Chunk
+from arbiter_search.store.filters import Condition, FilterCompiler, quote
+from arbiter_search.store.milvus import MilvusPassageStore
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -14,10 +14,11 @@ import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2
 from arbiter_kit.errors import FailedPrecondition
-from arbiter_search.config import EmbedderConfig, HybridConfig
-from arbiter_search.local_embedder import LocalEmbedder
-from arbiter_search.milvus_store import MilvusPassageStore
-from arbiter_search.openai_embedder import OpenAIEmbedder
+from arbiter_search.embed.config import EmbedderConfig, EmbeddingsEndpoint
+from arbiter_search.embed.local import LocalEmbedder
+from arbiter_search.embed.openai_compatible import OpenAIEmbedder
+from arbiter_search.store.config import HybridConfig
+from arbiter_search.store.milvus import MilvusPassageStore
 from prometheus_client import REGISTRY
 
 from tests.search.conftest import (
@@ -178,7 +179,8 @@ async def test_an_openai_embedder_serves_and_its_failure_is_unavailable(tmp_path
     query = "client money segregated account"
     with OpenAIServer() as endpoint:
         config = EmbedderConfig(
-            kind="openai", base_url=endpoint.base_url, model="test-embedder", dim=64
+            kind="openai",
+            endpoint=EmbeddingsEndpoint(base_url=endpoint.base_url, model="test-embedder", dim=64),
         )
         async with running_search(tmp_path, embedder=config) as search:
             summary_of(await ingest(search.stub, fixture_documents()))
@@ -190,7 +192,9 @@ async def test_an_openai_embedder_serves_and_its_failure_is_unavailable(tmp_path
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    gone = replace(config, base_url=f"http://127.0.0.1:{port}/v1")
+    gone = replace(
+        config, endpoint=replace(config.endpoint, base_url=f"http://127.0.0.1:{port}/v1")
+    )
     async with running_search(tmp_path, embedder=gone) as search:
         before = failures("connection")
         with pytest.raises(grpc.aio.AioRpcError) as caught:

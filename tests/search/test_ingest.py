@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2
-from arbiter_search.chunker import TEXT_MAX_BYTES
-from arbiter_search.ingest import REJECTIONS_KEY
-from arbiter_search.tokens import DEFAULT_COUNTER
+from arbiter_search.ingest.config import IngestConfig
+from arbiter_search.ingest.pipeline import REJECTIONS_KEY
+from arbiter_search.ingest.tokens import DEFAULT_COUNTER
+from arbiter_search.store.schema import TEXT_MAX_BYTES
 
 from tests.search.conftest import (
     RunningSearch,
@@ -94,7 +95,7 @@ async def test_a_long_passage_is_split_below_the_field_limit(fresh_search: Runni
     )
     # Search keeps the best chunk of each source; each chunk is one row within the limit.
     assert len(chunks) == 1
-    assert DEFAULT_COUNTER.count(chunks[0].text) <= fresh_search.config.chunk_tokens
+    assert DEFAULT_COUNTER.count(chunks[0].text) <= fresh_search.config.ingest.chunk_tokens
     assert len(chunks[0].text.encode()) < TEXT_MAX_BYTES
 
 
@@ -119,7 +120,7 @@ async def test_empty_and_anonymous_documents_are_rejected_and_counted(
 
 
 async def test_progress_comes_every_batch_with_percentages(tmp_path: Path) -> None:
-    async with running_search(tmp_path, ingest_batch=10) as search:
+    async with running_search(tmp_path, ingest=IngestConfig(ingest_batch=10)) as search:
         docs = [search_pb2.Document(id=f"d{i}", text=f"rule number {i}") for i in range(25)]
         responses = await ingest(search.stub, docs, expected=25)
     progress = [r.progress for r in responses[:-1]]

@@ -9,18 +9,23 @@ from pathlib import Path
 import pytest
 from arbiter.search.v1 import search_pb2
 from arbiter_kit.errors import InvalidArgument
-from arbiter_search.config import IngestLimits, SearchConfig
+from arbiter_search.config import SearchConfig
+from arbiter_search.ingest.config import IngestConfig, IngestLimits
 
 from tests.search.conftest import RunningSearch, ingest, running_search
 from tests.search.support import chunk_count
 from tests.support.servers import assert_invalid_argument
 
-LIMITS = IngestLimits(max_documents=4, max_document_bytes=2000, max_message_bytes=3000)
+LIMITS = IngestLimits(
+    max_ingest_documents=4, max_document_bytes=2000, max_ingest_message_bytes=3000
+)
 
 
 @pytest.fixture
 async def limited(tmp_path: Path) -> AsyncIterator[RunningSearch]:
-    async with running_search(tmp_path, ingest_limits=LIMITS, ingest_batch=1) as search:
+    async with running_search(
+        tmp_path, ingest_limits=LIMITS, ingest=IngestConfig(ingest_batch=1)
+    ) as search:
         yield search
 
 

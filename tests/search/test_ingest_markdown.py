@@ -7,6 +7,7 @@ from pathlib import Path
 
 from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2
+from arbiter_search.ingest.config import IngestConfig
 
 from tests.search.conftest import RULEBOOKS, RunningSearch, ingest, running_search, summary_of
 from tests.search.support import chunk_count, passages_of
@@ -60,7 +61,9 @@ async def test_context_injection_indexes_the_header_and_shows_the_passage(
     tmp_path: Path,
 ) -> None:
     # "Conduct" is in the rulebook's title only, never in its text.
-    async with running_search(tmp_path / "on", context_injection=True) as search:
+    async with running_search(
+        tmp_path / "on", ingest=IngestConfig(context_injection=True)
+    ) as search:
         summary_of(await ingest(search.stub, [rulebook("conduct.md")]))
         hits = await passages_of(search, "conduct", top_k=3)
     assert [h.source_id for h in hits] == ["FIX-CON"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
-from arbiter_search.chunker import TEXT_MAX_BYTES, Chunker
-from arbiter_search.context import ContextInjection, passage_text
-from arbiter_search.documents import DocumentPreparer, PreparedDocument, SourceDocument
-from arbiter_search.markdown import Section, sections
-from arbiter_search.tokens import DEFAULT_COUNTER
+from arbiter_search.ingest.chunker import Chunker
+from arbiter_search.ingest.context import ContextInjection
+from arbiter_search.ingest.documents import DocumentPreparer, PreparedDocument, SourceDocument
+from arbiter_search.ingest.markdown import Section, sections
+from arbiter_search.ingest.tokens import DEFAULT_COUNTER
+from arbiter_search.store.base import passage_text
+from arbiter_search.store.schema import TEXT_MAX_BYTES
 
 from tests.search.conftest import RULEBOOKS
 

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import pytest
 from arbiter_llm import OfflineLLM
-from arbiter_search.filters import Condition
-from arbiter_search.rerank import FEATURES, WEIGHTS, LexicalScorer, ModelScorer, Reranker
-from arbiter_search.store import Hit
+from arbiter_search.research.rerank import FEATURES, WEIGHTS, LexicalScorer, ModelScorer, Reranker
+from arbiter_search.store.base import Hit
+from arbiter_search.store.filters import Condition
 
 from tests.search.loop_support import hit, model_llm, soon
 from tests.support.openai_server import OpenAIServer, Reply, model, model_server

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from arbiter_kit.errors import InvalidArgument
-from arbiter_search.research_config import ResearchConfig
+from arbiter_search.research.config import ResearchConfig
 
 
 def test_defaults() -> None:
     config = ResearchConfig.from_env({})
-    assert (config.reranker, config.candidates, config.default_rounds) == ("lexical", 50, 1)
+    assert (config.reranker, config.rerank_candidates, config.research_rounds) == ("lexical", 50, 1)
 
 
 def test_read_from_the_environment() -> None:

@@ -13,7 +13,7 @@ import grpc
 import pytest
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_cli import suite
-from arbiter_search.config import IngestLimits
+from arbiter_search.ingest.config import IngestConfig, IngestLimits
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.search.conftest import RunningSearch, running_search
@@ -21,7 +21,7 @@ from tests.search.conftest import RunningSearch, running_search
 pytestmark = pytest.mark.timeout(300)
 
 HEAVY_BYTES = 15_000_000
-ROOM = IngestLimits(max_document_bytes=HEAVY_BYTES, max_message_bytes=HEAVY_BYTES + 1024)
+ROOM = IngestLimits(max_document_bytes=HEAVY_BYTES, max_ingest_message_bytes=HEAVY_BYTES + 1024)
 """Limits that let the heaviest document in (the defaults refuse it, see test_ingest_limits)."""
 ANSWER_WITHIN = 5.0
 """Seconds a health check may take; the event loop, when blocked, held it for minutes."""
@@ -59,7 +59,9 @@ async def probe_until(search: RunningSearch, done: asyncio.Future[object]) -> in
 async def test_health_and_retrieval_answer_while_a_huge_document_is_ingested(
     tmp_path: Path,
 ) -> None:
-    async with running_search(tmp_path, ingest_limits=ROOM, ingest_batch=1) as search:
+    async with running_search(
+        tmp_path, ingest_limits=ROOM, ingest=IngestConfig(ingest_batch=1)
+    ) as search:
         call = search.stub.Ingest()
         await call.write(heavy("heavy-1"))
         await call.done_writing()
@@ -94,7 +96,7 @@ def test_sigterm_ends_the_service_within_its_grace_during_a_heavy_ingestion(
         "SEARCH_INGEST_BATCH": "1",
         "SEARCH_GRACE_SECONDS": str(GRACE_SECONDS),
         "SEARCH_MAX_DOCUMENT_BYTES": str(ROOM.max_document_bytes),
-        "SEARCH_MAX_INGEST_MESSAGE_BYTES": str(ROOM.max_message_bytes),
+        "SEARCH_MAX_INGEST_MESSAGE_BYTES": str(ROOM.max_ingest_message_bytes),
     }
     running = suite.start("search", port=0, env=env, log_dir=tmp_path / "logs")
     try:

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from arbiter_kit.errors import FailedPrecondition
-from arbiter_search import schema
-from arbiter_search.chunker import Chunker
-from arbiter_search.documents import DocumentPreparer, PreparedDocument, SourceDocument
-from arbiter_search.milvus_store import MilvusPassageStore
-from arbiter_search.openai_embedder import OpenAIEmbedder
-from arbiter_search.schema import chunk_id
+from arbiter_search.embed.openai_compatible import OpenAIEmbedder
+from arbiter_search.ingest.chunker import Chunker
+from arbiter_search.ingest.documents import DocumentPreparer, PreparedDocument, SourceDocument
+from arbiter_search.store import schema
+from arbiter_search.store.milvus import MilvusPassageStore
+from arbiter_search.store.schema import chunk_id
 
 from tests.support.openai_server import OpenAIServer, embed
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import pytest
 from arbiter_llm import OfflineLLM
-from arbiter_search.field_selector import FieldSelection
-from arbiter_search.filters import Condition
-from arbiter_search.strategy import (
+from arbiter_search.research.field_selector import FieldSelection
+from arbiter_search.research.strategy import (
     Move,
     StrategyDecider,
     expansions,
     feedback_words,
     focused_query,
 )
-from arbiter_search.validator import Verdict
+from arbiter_search.research.validator import Verdict
+from arbiter_search.store.filters import Condition
 
 from tests.search.loop_support import model_llm, soon
 from tests.support.openai_server import OpenAIServer, Reply, model, model_server

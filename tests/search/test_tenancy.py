@@ -10,7 +10,7 @@ from pathlib import Path
 
 from arbiter.search.v1 import search_pb2
 from arbiter_search import DocumentPreparer, Ingestor, MilvusPassageStore, SourceDocument
-from arbiter_search.chunker import Chunker
+from arbiter_search.ingest.chunker import Chunker
 
 from tests.search.conftest import RunningSearch, ingest, running_search, summary_of
 from tests.search.support import chunk_count, passages_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from arbiter_llm import OfflineLLM
-from arbiter_search.validator import Validator
+from arbiter_search.research.validator import Validator
 
 from tests.search.loop_support import hit, model_llm, soon
 from tests.support.openai_server import OpenAIServer, Reply, model, model_server

@@ -150,7 +150,7 @@ def run_ingest(path: str, *, target: str, batch_hint: int = 500) -> int:
 
 def _rejections(metadata: Any) -> list[dict[str, str]]:
     """The first rejected documents, from the call's trailing metadata (see
-    `arbiter_search.ingest.REJECTIONS_KEY`); [] when absent or unreadable."""
+    `arbiter_search.ingest.pipeline.REJECTIONS_KEY`); [] when absent or unreadable."""
     for key, value in metadata or ():
         if key == REJECTIONS_KEY:
             try:

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from arbiter_search.chunker import Chunker
-from arbiter_search.documents import DocumentPreparer, PreparedDocument, SourceDocument
 from arbiter_search.graph import GraphStore, LadybugGraphStore, Neo4jGraphStore
+from arbiter_search.ingest.chunker import Chunker
+from arbiter_search.ingest.documents import DocumentPreparer, PreparedDocument, SourceDocument
 
 NO_NEO4J = "no Neo4j server: set NEO4J_URI to run these; none can be installed on this machine"
 

@@ -20,7 +20,7 @@ def test_the_embedded_graph_sits_beside_milvus_lite(tmp_path: Path) -> None:
 def test_neo4j_or_none_or_a_folder(tmp_path: Path) -> None:
     env = {"SEARCH_GRAPH_URI": "bolt://graph:7687", "NEO4J_USER": "neo4j", "NEO4J_PASSWORD": "pw"}
     graph = SearchConfig.from_env(env).graph
-    assert (graph.is_neo4j, graph.user, graph.password) == (True, "neo4j", "pw")
+    assert (graph.is_neo4j, graph.neo4j.user, graph.neo4j.password) == (True, "neo4j", "pw")
     assert "pw" not in repr(graph)
     assert not SearchConfig.from_env({"SEARCH_GRAPH_URI": "none"}).graph.enabled
     folder = SearchConfig.from_env({"SEARCH_GRAPH_URI": str(tmp_path / "g")}).graph

@@ -11,8 +11,6 @@ import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2
 from arbiter_search import DocumentPreparer, Ingestor, MilvusPassageStore, SourceDocument
-from arbiter_search.chunker import Chunker
-from arbiter_search.filters import Condition
 from arbiter_search.graph import (
     ExpansionSettings,
     GraphConfig,
@@ -20,7 +18,9 @@ from arbiter_search.graph import (
     GraphIndexer,
     LadybugGraphStore,
 )
-from arbiter_search.store import Hit
+from arbiter_search.ingest.chunker import Chunker
+from arbiter_search.store.base import Hit
+from arbiter_search.store.filters import Condition
 
 from tests.search.conftest import ingest, running_search, summary_of
 

@@ -10,7 +10,7 @@ from arbiter_kit.server import main_for
 from arbiter_llm import LLMConfig
 
 from arbiter_search.config import SearchConfig
-from arbiter_search.research_config import ResearchConfig
+from arbiter_search.research.config import ResearchConfig
 from arbiter_search.server import search_services
 
 DEFAULT_PORT = 50053

@@ -13,11 +13,11 @@ from arbiter_kit.server import Service, ServiceServer, built_server
 from arbiter_llm import LLM, LLMConfig, open_llm
 
 from arbiter_search.config import SearchConfig
-from arbiter_search.embedding import open_embedder
+from arbiter_search.embed.base import open_embedder
 from arbiter_search.graph import open_graph_store
-from arbiter_search.milvus_store import MilvusPassageStore
-from arbiter_search.research_config import ResearchConfig
+from arbiter_search.research.config import ResearchConfig
 from arbiter_search.service import SERVICE_NAME, SearchServicer
+from arbiter_search.store.milvus import MilvusPassageStore
 
 
 @asynccontextmanager

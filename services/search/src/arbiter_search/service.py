@@ -14,15 +14,21 @@ from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import InvalidArgument, shown
 from arbiter_llm import LLM
 
-from arbiter_search.config import IngestLimits, SearchConfig
-from arbiter_search.documents import SourceDocument, preparer_for
-from arbiter_search.filters import Condition, FilterCompiler
+from arbiter_search.config import SearchConfig
 from arbiter_search.graph import GraphExpander, GraphIndexer, GraphStore
-from arbiter_search.ingest import Ingestor, IngestTally, rejections_metadata
-from arbiter_search.research import Findings, ResearchLoop, rounds_allowed
-from arbiter_search.research_config import ResearchConfig
-from arbiter_search.retrieval import RetrievalOptions, RetrievalQuery, Retriever, parse_query
-from arbiter_search.store import Hit, RetrievalMode, VectorStore
+from arbiter_search.ingest.config import IngestLimits
+from arbiter_search.ingest.documents import SourceDocument, preparer_for
+from arbiter_search.ingest.pipeline import Ingestor, IngestTally, rejections_metadata
+from arbiter_search.research.config import ResearchConfig
+from arbiter_search.research.loop import Findings, ResearchLoop, rounds_allowed
+from arbiter_search.research.retrieval import (
+    RetrievalOptions,
+    RetrievalQuery,
+    Retriever,
+    parse_query,
+)
+from arbiter_search.store.base import Hit, RetrievalMode, VectorStore
+from arbiter_search.store.filters import Condition, FilterCompiler
 
 SERVICE_NAME: str = search_pb2.DESCRIPTOR.services_by_name["SearchService"].full_name
 DEFAULT_BUDGET_SECONDS = 30.0
@@ -54,16 +60,16 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
         self._tenant = config.tenant
         self._limits = config.ingest_limits
         self._compiler = FilterCompiler(default_tenant=config.tenant)
-        preparer = preparer_for(config)
+        preparer = preparer_for(config.ingest, default_tenant=config.tenant)
         self._ingestor = Ingestor(
             store,
             preparer,
-            batch_size=config.ingest_batch,
+            batch_size=config.ingest.ingest_batch,
             graph=GraphIndexer(graph) if graph else None,
         )
         self._retriever = Retriever(store)
-        research = research or ResearchConfig()
-        self._default_rounds = research.default_rounds
+        research = research or ResearchConfig.default
+        self._default_rounds = research.research_rounds
         self._research = ResearchLoop(
             self._retriever,
             llm=llm,
@@ -91,8 +97,6 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):  # type: ignore[mis
             max_rounds=max_rounds,
             tenant=self._tenant,
             deadline=deadline,
-            disable_graph=request.options.disable_graph,
-            rerank=not request.options.disable_rerank,
         )
         async for step in steps:
             if isinstance(step, Findings):
@@ -177,9 +181,9 @@ def _within(
 ) -> SourceDocument:
     """The document `request` carries, the `index`th of its call, if it is within
     `limits`; else InvalidArgument naming it (e.g. `documents[3].text`)."""
-    if index >= limits.max_documents:
+    if index >= limits.max_ingest_documents:
         raise InvalidArgument(
-            "documents", f"at most {limits.max_documents} documents per Ingest call"
+            "documents", f"at most {limits.max_ingest_documents} documents per Ingest call"
         )
     d = request.document
     at = f"documents[{index}]"
@@ -190,11 +194,11 @@ def _within(
             f"document {shown(d.id)} has {text_bytes} bytes of text; "
             f"at most {limits.max_document_bytes} (SEARCH_MAX_DOCUMENT_BYTES)",
         )
-    if (size := request.ByteSize()) > limits.max_message_bytes:
+    if (size := request.ByteSize()) > limits.max_ingest_message_bytes:
         raise InvalidArgument(
             at,
             f"document {shown(d.id)} makes a {size}-byte message; "
-            f"at most {limits.max_message_bytes} (SEARCH_MAX_INGEST_MESSAGE_BYTES)",
+            f"at most {limits.max_ingest_message_bytes} (SEARCH_MAX_INGEST_MESSAGE_BYTES)",
         )
     return SourceDocument(d.id, d.title, d.text, dict(d.metadata))
 

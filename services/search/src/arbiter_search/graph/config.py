@@ -6,15 +6,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
-from arbiter_kit.config import env_bool, env_float, env_int, env_str
+from arbiter_kit.config import env_override
 from arbiter_kit.errors import InvalidArgument
 
-from arbiter_search.graph.expansion import MAX_HOPS, ExpansionSettings
+from arbiter_search.graph.expansion import ExpansionSettings
 from arbiter_search.graph.store import GraphStore
 
 NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 DISABLED = "none"
+
+
+@dataclass(frozen=True)
+class Neo4jLogin:
+    """How the service signs in to a Neo4j server (`NEO4J_<FIELD>`)."""
+
+    default: ClassVar[Neo4jLogin]
+
+    user: str = ""
+    """Empty for a server without authentication."""
+    password: str = field(default="", repr=False)
+    database: str = ""
+    """Empty for the server's default."""
+
+
+Neo4jLogin.default = Neo4jLogin()
 
 
 @dataclass(frozen=True)
@@ -24,11 +41,8 @@ class GraphConfig:
     uri: str = ""
     """A folder for the embedded engine, a `bolt://`/`neo4j://` URI for Neo4j, or empty
     for no graph."""
-    user: str = ""
-    """Neo4j user; empty for a server without authentication."""
-    password: str = field(default="", repr=False)
-    database: str = ""
-    """Neo4j database; empty for the server's default."""
+    neo4j: Neo4jLogin = field(default_factory=Neo4jLogin)
+    """Neo4j's credentials and database; a Neo4j URI only."""
     expansion: ExpansionSettings = field(default_factory=ExpansionSettings)
 
     @property
@@ -54,26 +68,10 @@ class GraphConfig:
             raise InvalidArgument(
                 "SEARCH_GRAPH_URI", "a folder, a bolt:// or neo4j:// URI, or 'none'"
             )
-        hops = env_int(env, "SEARCH_GRAPH_HOPS", 1)
-        cap = env_int(env, "SEARCH_GRAPH_CAP", 10)
-        discount = env_float(env, "SEARCH_GRAPH_DISCOUNT", 0.5)
-        if not 1 <= hops <= MAX_HOPS:
-            raise InvalidArgument("SEARCH_GRAPH_HOPS", f"must be 1..{MAX_HOPS}")
-        if not 0 <= cap <= 100:
-            raise InvalidArgument("SEARCH_GRAPH_CAP", "must be 0..100")
-        if not 0.0 < discount <= 1.0:
-            raise InvalidArgument("SEARCH_GRAPH_DISCOUNT", "must be in (0, 1]")
         return cls(
             uri=uri,
-            user=env_str(env, "NEO4J_USER", ""),
-            password=env_str(env, "NEO4J_PASSWORD", ""),
-            database=env_str(env, "NEO4J_DATABASE", ""),
-            expansion=ExpansionSettings(
-                hops=hops,
-                cap=cap,
-                discount=discount,
-                hierarchy=env_bool(env, "SEARCH_GRAPH_HIERARCHY", False),
-            ),
+            neo4j=env_override(env, "NEO4J", Neo4jLogin.default),
+            expansion=env_override(env, "SEARCH_GRAPH", ExpansionSettings.default),
         )
 
 
@@ -84,8 +82,9 @@ async def open_graph_store(config: GraphConfig) -> GraphStore | None:
     if config.is_neo4j:
         from arbiter_search.graph.neo4j_store import Neo4jGraphStore
 
+        login = config.neo4j
         return await Neo4jGraphStore.open(
-            config.uri, user=config.user, password=config.password, database=config.database
+            config.uri, user=login.user, password=login.password, database=login.database
         )
     from arbiter_search.graph.embedded import LadybugGraphStore
 

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from arbiter_kit.deadline import Deadline
+from arbiter_kit.errors import InvalidArgument
 
-from arbiter_search.filters import Condition
 from arbiter_search.graph.store import GraphStore
-from arbiter_search.store import Hit
+from arbiter_search.store.base import Hit
+from arbiter_search.store.filters import Condition
 
 MAX_HOPS = 2
+MAX_CAP = 100
 
 
 class PassageSource(Protocol):
@@ -35,7 +37,9 @@ class PassageSource(Protocol):
 
 @dataclass(frozen=True)
 class ExpansionSettings:
-    """How far expansion reaches and what it may add."""
+    """How far expansion reaches and what it may add (`SEARCH_GRAPH_<FIELD>`)."""
+
+    default: ClassVar[ExpansionSettings]
 
     hops: int = 1
     """1 or 2."""
@@ -47,12 +51,17 @@ class ExpansionSettings:
     """Also step to siblings and the parent by passage_ref, not only cross-references."""
 
     def __post_init__(self) -> None:
+        # Checked on construction, so settings read from the environment are refused
+        # naming their variable before an expander can use them.
         if not 1 <= self.hops <= MAX_HOPS:
-            raise ValueError(f"hops must be 1..{MAX_HOPS}")
-        if self.cap < 0:
-            raise ValueError("cap must be >= 0")
+            raise InvalidArgument("SEARCH_GRAPH_HOPS", f"must be 1..{MAX_HOPS}")
+        if not 0 <= self.cap <= MAX_CAP:
+            raise InvalidArgument("SEARCH_GRAPH_CAP", f"must be 0..{MAX_CAP}")
         if not 0.0 < self.discount <= 1.0:
-            raise ValueError("discount must be in (0, 1]")
+            raise InvalidArgument("SEARCH_GRAPH_DISCOUNT", "must be in (0, 1]")
+
+
+ExpansionSettings.default = ExpansionSettings()
 
 
 class GraphExpander:
@@ -66,7 +75,7 @@ class GraphExpander:
     ) -> None:
         self._graph = graph
         self._passages = passages
-        self.settings = settings or ExpansionSettings()
+        self.settings = settings or ExpansionSettings.default
 
     async def expand(
         self,

@@ -18,12 +18,12 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from arbiter_search.context import passage_text
-from arbiter_search.documents import PreparedDocument
 from arbiter_search.graph.model import DocumentNode, PassageNode, Reference
 from arbiter_search.graph.references import extract
 from arbiter_search.graph.resolution import AddressBook
 from arbiter_search.graph.store import GraphChange, GraphSnapshot, GraphStore
+from arbiter_search.ingest.documents import PreparedDocument
+from arbiter_search.store.base import passage_text
 
 log = logging.getLogger(__name__)
 

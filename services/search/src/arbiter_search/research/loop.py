@@ -16,17 +16,17 @@ from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import InvalidArgument
 from arbiter_llm import LLM, OfflineLLM, Usage
 
-from arbiter_search.field_selector import FieldSelector
-from arbiter_search.filters import Condition, FilterCompiler
 from arbiter_search.graph import GraphExpander, merge
-from arbiter_search.rerank import LexicalScorer, ModelScorer, Reranker
-from arbiter_search.research_config import MAX_ROUNDS, ResearchConfig
-from arbiter_search.retrieval import RetrievalQuery, Retriever
-from arbiter_search.store import Hit
-from arbiter_search.strategy import StrategyDecider
-from arbiter_search.validator import Validator, Verdict
+from arbiter_search.research.config import MAX_ROUNDS, ResearchConfig
+from arbiter_search.research.field_selector import FieldSelector
+from arbiter_search.research.rerank import LexicalScorer, ModelScorer, Reranker
+from arbiter_search.research.retrieval import RetrievalQuery, Retriever
+from arbiter_search.research.strategy import StrategyDecider
+from arbiter_search.research.validator import Validator, Verdict
+from arbiter_search.store.base import Hit
+from arbiter_search.store.filters import Condition, FilterCompiler
 
-DEFAULT_MAX_ROUNDS = ResearchConfig().default_rounds
+DEFAULT_MAX_ROUNDS = ResearchConfig.default.research_rounds
 DEFAULT_BUDGET_SECONDS = 30.0
 RRF_K = 60
 """Reciprocal rank fusion's k when rounds' candidate lists are pooled."""
@@ -127,11 +127,11 @@ class ResearchLoop:
         llm = llm or OfflineLLM()
         self._retriever = retriever
         self._selector = FieldSelector(llm, compiler or FilterCompiler())
-        config = config or ResearchConfig()
+        config = config or ResearchConfig.default
         self._reranker = build_reranker(config.reranker, llm)
         self._validator = Validator(llm)
         self._strategy = StrategyDecider(llm)
-        self._candidates = config.candidates
+        self._candidates = config.rerank_candidates
         self._graph = graph
 
     async def run(
@@ -141,17 +141,16 @@ class ResearchLoop:
         max_rounds: int,
         tenant: str,
         deadline: Deadline | None = None,
-        rerank: bool = True,
-        disable_graph: bool = False,
     ) -> AsyncIterator[Stage | Findings]:
         """Yield a Stage for every step taken, then exactly one Findings. `query` holds
-        the question and the caller's validated filters, hard in every round: no passage
-        that fails one is retrieved, reached through the graph, or returned."""
+        the question, the caller's validated filters, hard in every round (no passage
+        that fails one is retrieved, reached through the graph, or returned), and the
+        stages the caller skips (`query.options`)."""
         deadline = deadline or Deadline.after(DEFAULT_BUDGET_SECONDS)
         selection = await self._selector.select(query.text, query.conditions, deadline=deadline)
         usage = selection.usage
         yield Stage("select_fields", f"{selection.describe()} ({selection.reason})", 5.0)
-        reranker = self._reranker if rerank else None
+        reranker = None if query.options.disable_rerank else self._reranker
         size = max(query.top_k, self._candidates) if reranker else query.top_k
         pool = _Pool()
         rounds: list[Round] = []
@@ -170,7 +169,7 @@ class ResearchLoop:
             retrieval = replace(query, text=text, conditions=selection.hard, top_k=limit)
             found = await self._retriever.retrieve(retrieval, tenant=tenant, deadline=deadline)
             yield Stage("retrieve", _retrieved(number, retrieval, found), at(0.3))
-            if self._graph is not None and not disable_graph and found:
+            if self._graph is not None and not query.options.disable_graph and found:
                 extra = await self._graph.expand(
                     found[: query.top_k],
                     tenant=tenant,

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from arbiter_llm import Document, TaskResult
 
-from arbiter_search.filters import Condition
-from arbiter_search.store import Hit
+from arbiter_search.store.base import Hit
+from arbiter_search.store.filters import Condition
 
 
 def evidence(hits: Sequence[Hit], *, max_chars: int | None = None) -> tuple[Document, ...]:

@@ -8,12 +8,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from arbiter_search.tokens import DEFAULT_COUNTER, TokenCounter
+from arbiter_search.ingest.tokens import DEFAULT_COUNTER, TokenCounter
+from arbiter_search.store.schema import CONTEXT_MAX_BYTES, TEXT_MAX_BYTES
 
-TEXT_MAX_BYTES = 65_535
-"""Milvus VARCHAR limit of the text field, in UTF-8 bytes."""
-CONTEXT_MAX_BYTES = 8 * 1024
-"""Room the text field keeps for the context header (see `context`)."""
 BODY_MAX_BYTES = TEXT_MAX_BYTES - CONTEXT_MAX_BYTES
 """Largest chunk body: with its header it still fits the text field."""
 MIN_CHUNK_TOKENS = 32

@@ -20,10 +20,10 @@ from typing import Protocol
 from arbiter_kit.deadline import Deadline
 from arbiter_llm import JSON, LLM, Task, TaskInput, Usage
 
-from arbiter_search.filters import Condition
-from arbiter_search.steps import evidence
-from arbiter_search.store import Hit
-from arbiter_search.terms import QuestionTerms, passage_terms, question_terms
+from arbiter_search.research.prompting import evidence
+from arbiter_search.research.terms import QuestionTerms, passage_terms, question_terms
+from arbiter_search.store.base import Hit
+from arbiter_search.store.filters import Condition
 
 FEATURES = (
     "retrieval",

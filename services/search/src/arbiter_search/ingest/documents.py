@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 from arbiter_kit.errors import InvalidArgument, shown
 
-from arbiter_search import schema
-from arbiter_search.chunker import Chunker
-from arbiter_search.context import FACT_KEYS, ContextInjection, indexed_text
-from arbiter_search.markdown import Section, sections
-from arbiter_search.store import Chunk
+from arbiter_search.ingest.chunker import Chunker
+from arbiter_search.ingest.context import FACT_KEYS, ContextInjection
+from arbiter_search.ingest.markdown import Section, sections
+from arbiter_search.store import schema
+from arbiter_search.store.base import Chunk, indexed_text
 
 if TYPE_CHECKING:
-    from arbiter_search.config import SearchConfig
+    from arbiter_search.ingest.config import IngestConfig
 
 MAX_CHUNKS_PER_DOCUMENT = 10_000
 MAX_METADATA_KEYS = 64
@@ -163,11 +163,11 @@ class DocumentPreparer:
         return [Section((), document.text)]
 
 
-def preparer_for(config: SearchConfig) -> DocumentPreparer:
+def preparer_for(config: IngestConfig, *, default_tenant: str) -> DocumentPreparer:
     """The preparer a search service with `config` ingests with."""
     return DocumentPreparer(
         Chunker(max_tokens=config.chunk_tokens),
-        default_tenant=config.tenant,
+        default_tenant=default_tenant,
         context=ContextInjection(enabled=config.context_injection),
     )
 

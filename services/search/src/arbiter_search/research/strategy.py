@@ -21,13 +21,12 @@ from arbiter_kit.deadline import Deadline
 from arbiter_llm import JSON, LLM, Task, TaskInput, Usage
 from arbiter_text import STOPWORDS, stem, stems, words
 
-from arbiter_search.field_selector import FieldSelection, describe
-from arbiter_search.steps import conditions_json, evidence, reason_of
-from arbiter_search.store import Hit
-from arbiter_search.terms import GENERIC, question_terms
-from arbiter_search.validator import Verdict
+from arbiter_search.research.field_selector import FieldSelection, describe
+from arbiter_search.research.prompting import conditions_json, evidence, reason_of
+from arbiter_search.research.terms import GENERIC, question_terms
+from arbiter_search.research.validator import Verdict
+from arbiter_search.store.base import Hit
 
-ACTIONS = ("rewrite", "widen", "stop")
 MAX_QUERY_WORDS = 48
 FEEDBACK_PASSAGES = 3
 """Best passages a rewrite reads for words the question does not use."""

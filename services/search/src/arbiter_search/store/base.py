@@ -1,5 +1,6 @@
 """The `VectorStore` interface the search service writes chunks to and retrieves them
-from, and the records that cross it."""
+from, the records that cross it, and how a chunk's stored text holds the passage a
+reader sees."""
 
 from __future__ import annotations
 
@@ -10,7 +11,24 @@ from typing import Protocol
 
 from arbiter_kit.deadline import Deadline
 
-from arbiter_search.filters import Condition
+from arbiter_search.store.filters import Condition
+
+CONTEXT_END = "\x1e"
+"""ASCII record separator: ends a chunk's context header in its stored text. Analyzers
+skip it; passages never need it."""
+
+
+def indexed_text(header: str, passage: str) -> str:
+    """What the store indexes: the header, CONTEXT_END, then the passage. The mark is
+    there even without a header, so `passage_text` never mistakes a passage for one."""
+    return f"{header}\n{CONTEXT_END}{passage}" if header else f"{CONTEXT_END}{passage}"
+
+
+def passage_text(indexed: str) -> str:
+    """The passage a reader sees, from what the store indexed (text stored before
+    context injection existed comes back as it is)."""
+    _, mark, passage = indexed.partition(CONTEXT_END)
+    return passage if mark else indexed
 
 
 class RetrievalMode(Enum):

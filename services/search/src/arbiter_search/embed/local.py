@@ -19,7 +19,8 @@ from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import FailedPrecondition
 from tokenizers import Encoding, Tokenizer
 
-from arbiter_search.embedding import DEFAULT_OFFLINE_MODEL, MODELS_DIR, Vector, offline_models
+from arbiter_search.embed.base import Vector
+from arbiter_search.embed.config import DEFAULT_OFFLINE_MODEL, MODELS_DIR, offline_models
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from arbiter_kit.errors import InvalidArgument
 
-from arbiter_search.documents import DocumentPreparer, PreparedDocument, Rejection, SourceDocument
-from arbiter_search.store import Chunk, VectorStore
+from arbiter_search.ingest.documents import (
+    DocumentPreparer,
+    PreparedDocument,
+    Rejection,
+    SourceDocument,
+)
+from arbiter_search.store.base import Chunk, VectorStore
 
 if TYPE_CHECKING:
     from arbiter_search.graph.indexer import GraphIndexer

@@ -13,7 +13,7 @@ from arbiter_kit import metrics
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import Unavailable
 
-from arbiter_search.embedding import Vector
+from arbiter_search.embed.base import Vector
 
 log = logging.getLogger(__name__)
 

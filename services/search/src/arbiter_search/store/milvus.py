@@ -10,23 +10,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import grpc
-import numpy as np
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import DeadlineExceeded, FailedPrecondition, Unavailable
 from pymilvus import AnnSearchRequest, MilvusClient, MilvusException, RRFRanker, WeightedRanker
 
-from arbiter_search import schema
-from arbiter_search.bm25_query import bm25_query
-from arbiter_search.config import DEFAULT_TENANT, HybridConfig
-from arbiter_search.context import passage_text
-from arbiter_search.embedding import NONE, Embedder
-from arbiter_search.filters import Condition, FilterCompiler
-from arbiter_search.store import Chunk, Hit, RetrievalMode
+from arbiter_search.embed.base import Embedder
+from arbiter_search.store import schema
+from arbiter_search.store.base import Chunk, Hit, RetrievalMode
+from arbiter_search.store.bm25_query import bm25_query
+from arbiter_search.store.collection import prepare_collection
+from arbiter_search.store.config import DEFAULT_TENANT, HybridConfig
+from arbiter_search.store.filters import Condition, FilterCompiler
+from arbiter_search.store.rows import chunk_row, cosines, groups, hit_of, write_batches
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +42,8 @@ LITE_HINT = (
 WRITE_TIMEOUT_SECONDS = 120.0
 """Cap on one ingestion call to Milvus, so a dead server fails a stream instead of
 hanging it (pymilvus retries UNAVAILABLE with backoff until its timeout)."""
-WRITE_BATCH_BYTES = 8 * 1024 * 1024
-"""Rows per upsert call are capped by size, well under Milvus's 64 MiB message limit."""
 FUSION_DEPTH = 50
 """Sources each leg of a hybrid search hands to the fusion (at least the limit asked)."""
-_CHUNK_FIELDS = tuple(f.name for f in fields(Chunk) if f.name != "dense")
 
 
 class MilvusPassageStore:
@@ -66,7 +63,7 @@ class MilvusPassageStore:
         self._collection = collection
         self._embedder = embedder
         self._dense_dim = embedder.dim if embedder else None
-        self._hybrid = hybrid or HybridConfig()
+        self._hybrid = hybrid or HybridConfig.default
         self._compiler = compiler or FilterCompiler(default_tenant=default_tenant)
         self._write_lock = asyncio.Lock()
 
@@ -105,61 +102,17 @@ class MilvusPassageStore:
             default_tenant=default_tenant,
         )
         try:
-            await store._call(store._prepare_collection)
+            await store._call(
+                prepare_collection,
+                client,
+                collection,
+                embedder_name=store.embedder_name,
+                dense_dim=store._dense_dim,
+            )
         except BaseException:
             await store.close()
             raise
         return store
-
-    def _prepare_collection(self) -> None:
-        c, name = self._client, self._collection
-        if not c.has_collection(name):
-            c.create_collection(
-                name,
-                schema=schema.collection_schema(c, dense_dim=self._dense_dim),
-                index_params=schema.index_params(c, dense_dim=self._dense_dim),
-                properties={
-                    schema.SCHEMA_PROPERTY: schema.SCHEMA_VERSION,
-                    schema.EMBEDDER_PROPERTY: self.embedder_name or NONE,
-                    schema.DIM_PROPERTY: str(self._dense_dim or 0),
-                },
-            )
-            log.info("created collection", extra={"collection": name})
-        else:
-            described = c.describe_collection(name)
-            properties = described.get("properties") or {}
-            self._check_embedder(properties)
-            fields = {f["name"] for f in described["fields"]}
-            wanted = schema.expected_fields(dense_dim=self._dense_dim)
-            version = properties.get(schema.SCHEMA_PROPERTY)
-            if version != schema.SCHEMA_VERSION or fields != wanted:
-                raise FailedPrecondition(
-                    f"collection {name!r} was built for another schema "
-                    f"({version!r}, fields {sorted(fields)}); "
-                    f"drop it or choose another SEARCH_COLLECTION, then re-ingest"
-                )
-        # A reopened Lite collection starts released; loading a loaded one is a no-op.
-        c.load_collection(name)
-
-    def _check_embedder(self, properties: Mapping[str, str]) -> None:
-        """Vectors of two embedders are not comparable: refuse a collection another one
-        filled (one made before embedders were recorded has no dense field: `none`)."""
-        recorded = properties.get(schema.EMBEDDER_PROPERTY, NONE)
-        recorded_dim = int(properties.get(schema.DIM_PROPERTY) or 0)
-        mine = self.embedder_name or NONE
-        if (recorded, recorded_dim) == (mine, self._dense_dim or 0):
-            return
-
-        def described(name: str, dim: int) -> str:
-            return "no embedder (BM25 only)" if name == NONE else f"embedder {name!r} ({dim}-d)"
-
-        raise FailedPrecondition(
-            f"collection {self._collection!r} was filled by "
-            f"{described(recorded, recorded_dim)}, but this service is configured with "
-            f"{described(mine, self._dense_dim or 0)}; vectors of two embedders cannot be "
-            f"mixed. Set SEARCH_EMBEDDER={recorded} to use it as it is, or choose another "
-            f"SEARCH_COLLECTION (or drop this one) and re-ingest"
-        )
 
     @property
     def embedder_name(self) -> str | None:
@@ -207,18 +160,18 @@ class MilvusPassageStore:
             raise ValueError("every chunk written must belong to the tenant writing")
         if not upserts and not deletes:
             return
-        rows = [self._row(c) for c in upserts]
+        rows = [chunk_row(c, dense_dim=self._dense_dim) for c in upserts]
         if self._embedder is not None:
             unembedded = [row for row in rows if schema.DENSE not in row]
             vectors = await self._embedder.embed_documents([r[schema.TEXT] for r in unembedded])
             for row, vector in zip(unembedded, vectors, strict=True):
                 row[schema.DENSE] = vector
         async with self._write_lock:
-            for batch in _batches(rows):
+            for batch in write_batches(rows):
                 await self._call(
                     self._client.upsert, self._collection, batch, timeout=WRITE_TIMEOUT_SECONDS
                 )
-            for group in _groups(list(deletes), SOURCES_PER_QUERY):
+            for group in groups(list(deletes), SOURCES_PER_QUERY):
                 # By an expression of our own: pymilvus's `delete(ids=...)` writes the ids
                 # into one unescaped, so an id could reach another tenant's rows.
                 await self._call(
@@ -229,16 +182,6 @@ class MilvusPassageStore:
                 )
             # Unflushed rows sit in growing segments, where every search costs ~1 s.
             await self._call(self._client.flush, self._collection, timeout=WRITE_TIMEOUT_SECONDS)
-
-    def _row(self, chunk: Chunk) -> dict[str, Any]:
-        """The chunk's columns, with its vector if it brings one (else the write embeds
-        it); a store without a dense field ignores vectors."""
-        row = {name: getattr(chunk, name) for name in _CHUNK_FIELDS}
-        if self._dense_dim and chunk.dense is not None:
-            if len(chunk.dense) != self._dense_dim:
-                raise ValueError(f"chunk {chunk.id} needs a {self._dense_dim}-d dense vector")
-            row[schema.DENSE] = list(chunk.dense)
-        return row
 
     async def search(
         self,
@@ -266,7 +209,7 @@ class MilvusPassageStore:
                 **grouped,
             )
             # A Milvus server reports BM25 scores as positive distances; Lite negates them.
-            return [_hit(found, abs(found["distance"])) for found in results[0]]
+            return [hit_of(found, abs(found["distance"])) for found in results[0]]
         vector = await self._require_embedder(mode).embed_query(text, deadline=deadline)
         # The passages' vectors come back too: their cosine to the question is a signal
         # the reranker weighs (fused scores keep only ranks).
@@ -303,9 +246,9 @@ class MilvusPassageStore:
                 **grouped,
             )
         hits = results[0]
-        similarity = _cosines(vector, [found["entity"][schema.DENSE] for found in hits])
+        similarity = cosines(vector, [found["entity"][schema.DENSE] for found in hits])
         return [
-            replace(_hit(found, found["distance"]), similarity=float(cosine))
+            replace(hit_of(found, found["distance"]), similarity=float(cosine))
             for found, cosine in zip(hits, similarity, strict=True)
         ]
 
@@ -354,7 +297,7 @@ class MilvusPassageStore:
             timeout=_timeout(deadline),
         )
         found = {
-            row[schema.SOURCE_ID.name]: _hit(
+            row[schema.SOURCE_ID.name]: hit_of(
                 {"id": row[schema.ID.name], "entity": row, "distance": 0}
             )
             for row in rows
@@ -383,54 +326,3 @@ class MilvusPassageStore:
 def _timeout(deadline: Deadline | None) -> float | None:
     """Seconds left for one Milvus call; DeadlineExceeded before starting one too late."""
     return None if deadline is None else deadline.timeout()
-
-
-def _cosines(query: Sequence[float], passages: Sequence[Sequence[float]]) -> list[float]:
-    """The cosine of `query` and each of `passages` (0 for a zero vector)."""
-    if not passages:
-        return []
-    q = np.asarray(query, dtype=np.float32)
-    m = np.asarray(passages, dtype=np.float32)
-    norms = np.linalg.norm(m, axis=1) * np.linalg.norm(q)
-    cosines = (m @ q) / np.where(norms == 0, 1.0, norms)
-    return [float(c) for c in cosines]
-
-
-def _hit(found: Mapping[str, Any], score: float | None = None) -> Hit:
-    """A Hit from one search result; `score` (higher is better) defaults to the
-    magnitude of its distance."""
-    entity = found["entity"]
-    return Hit(
-        id=str(found["id"]),
-        source_id=entity[schema.SOURCE_ID.name],
-        chunk_index=int(entity[schema.CHUNK_INDEX]),
-        document_id=entity[schema.DOCUMENT_ID.name],
-        rulebook=entity[schema.RULEBOOK.name],
-        passage_ref=entity[schema.PASSAGE_REF.name],
-        title=entity[schema.TITLE.name],
-        doc_type=entity[schema.DOC_TYPE.name],
-        text=passage_text(entity[schema.TEXT]),
-        score=abs(float(found["distance"])) if score is None else float(score),
-    )
-
-
-def _groups(items: list[str], size: int) -> list[list[str]]:
-    """`items` in consecutive groups of at most `size`."""
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def _batches(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Rows grouped so that each group's text stays under WRITE_BATCH_BYTES."""
-    batches: list[list[dict[str, Any]]] = []
-    current: list[dict[str, Any]] = []
-    size = 0
-    for row in rows:
-        row_size = len(row[schema.TEXT].encode()) + len(row[schema.TITLE.name].encode()) + 512
-        if current and size + row_size > WRITE_BATCH_BYTES:
-            batches.append(current)
-            current, size = [], 0
-        current.append(row)
-        size += row_size
-    if current:
-        batches.append(current)
-    return batches

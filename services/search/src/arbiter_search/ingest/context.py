@@ -1,17 +1,16 @@
 """Context injection: the document's key metadata and the chunk's section path, put in
 front of the text that BM25 and the embedder index, while readers and citations get the
-passage alone. Both travel in the one text field, the header ended by CONTEXT_END."""
+passage alone. Both travel in the one text field (`store.base.indexed_text`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from arbiter_search.chunker import CONTEXT_MAX_BYTES
-from arbiter_search.tokens import TokenCounter
+from arbiter_search.ingest.tokens import TokenCounter
+from arbiter_search.store.base import CONTEXT_END
+from arbiter_search.store.schema import CONTEXT_MAX_BYTES
 
-CONTEXT_END = "\x1e"
-"""ASCII record separator: ends the header. Analyzers skip it; passages never need it."""
 FACT_KEYS: tuple[str, ...] = ("doc_type", "effective_date")
 """Verified metadata named in the header, in this order, when a document carries them."""
 PATH_SEPARATOR = " > "
@@ -58,19 +57,6 @@ class ContextInjection:
         header = "\n".join(" ".join(line.split()) for line in lines if line.strip())
         header = header.replace(CONTEXT_END, " ")
         return _cut(header, counter, max(1, max_tokens // HEADER_SHARE))
-
-
-def indexed_text(header: str, passage: str) -> str:
-    """What the store indexes: the header, CONTEXT_END, then the passage. The mark is
-    there even without a header, so `passage_text` never mistakes a passage for one."""
-    return f"{header}\n{CONTEXT_END}{passage}" if header else f"{CONTEXT_END}{passage}"
-
-
-def passage_text(indexed: str) -> str:
-    """The passage a reader sees, from what the store indexed (text stored before
-    context injection existed comes back as it is)."""
-    _, mark, passage = indexed.partition(CONTEXT_END)
-    return passage if mark else indexed
 
 
 def _cut(header: str, counter: TokenCounter, max_tokens: int) -> str:

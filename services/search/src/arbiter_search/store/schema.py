@@ -10,8 +10,10 @@ from typing import Any
 from arbiter_kit.filter_fields import FILTERABLE_FIELDS
 from pymilvus import DataType, Function, FunctionType, MilvusClient
 
-from arbiter_search.chunker import TEXT_MAX_BYTES
-
+TEXT_MAX_BYTES = 65_535
+"""Milvus VARCHAR limit of the text field, in UTF-8 bytes."""
+CONTEXT_MAX_BYTES = 8 * 1024
+"""Room the text field keeps for the context header (see `ingest.context`)."""
 SCHEMA_VERSION = "passages-v1"
 """Stored as a collection property; a mismatch means the collection must be rebuilt."""
 SCHEMA_PROPERTY = "arbiter.schema"

@@ -10,8 +10,8 @@ from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import InvalidArgument
 from arbiter_kit.validation import FilterSpec, required_text
 
-from arbiter_search.filters import Condition, FilterCompiler
-from arbiter_search.store import Hit, RetrievalMode, VectorStore
+from arbiter_search.store.base import Hit, RetrievalMode, VectorStore
+from arbiter_search.store.filters import Condition, FilterCompiler
 
 MAX_QUERY_CHARS = 4000
 DEFAULT_TOP_K = 10

@@ -23,9 +23,9 @@ from arbiter_kit.errors import InvalidArgument
 from arbiter_kit.filter_fields import MAX_VALUES
 from arbiter_llm import JSON, LLM, Task, TaskInput, Usage
 
-from arbiter_search.filters import Condition, FilterCompiler
-from arbiter_search.steps import conditions_json, reason_of
-from arbiter_search.terms import question_terms
+from arbiter_search.research.prompting import conditions_json, reason_of
+from arbiter_search.research.terms import question_terms
+from arbiter_search.store.filters import Condition, FilterCompiler
 
 NOT_RULEBOOKS = frozenset(
     """ADGM FSRA UAE USD AED FIU SAR STR CDD EDD KYC PEP FATF OECD IOSCO EU UK US DNFBP

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from arbiter_kit.filter_fields import FILTERABLE_FIELDS, Condition, validate_filters
 from arbiter_kit.validation import FilterSpec
 
-from arbiter_search.schema import FILTER_COLUMNS, ID, SOURCE_ID, TENANT, chunk_id
+from arbiter_search.store.schema import FILTER_COLUMNS, ID, SOURCE_ID, TENANT, chunk_id
 
 __all__ = ["Condition", "FilterCompiler", "quote"]
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from arbiter_kit.deadline import Deadline
 from arbiter_llm import JSON, LLM, Task, TaskInput, Usage
 
-from arbiter_search.steps import evidence, reason_of
-from arbiter_search.store import Hit
-from arbiter_search.terms import hit_stems, question_terms
+from arbiter_search.research.prompting import evidence, reason_of
+from arbiter_search.research.terms import hit_stems, question_terms
+from arbiter_search.store.base import Hit
 
 CHECKED = 5
 """Top passages the validator reads."""

@@ -1,32 +1,17 @@
 """The `Embedder` interface: text in, unit-length dense vectors out, for the dense leg of
 hybrid retrieval. Implementations: the offline model committed with the package
-(`local_embedder`) and any OpenAI-compatible embeddings endpoint (`openai_embedder`)."""
+(`embed.local`) and any OpenAI-compatible embeddings endpoint (`embed.openai_compatible`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from arbiter_kit.deadline import Deadline
 
-if TYPE_CHECKING:
-    from arbiter_search.config import EmbedderConfig
+from arbiter_search.embed.config import NONE, OPENAI, EmbedderConfig
 
 Vector = list[float]
-
-MODELS_DIR = Path(__file__).parent / "models"
-"""The offline models this package carries, one folder each (see scripts/build_embedder.py)."""
-DEFAULT_OFFLINE_MODEL = "minilm-l6-v2-int8"
-NONE = "none"
-OPENAI = "openai"
-
-
-def offline_models() -> list[str]:
-    """Names of the offline models this package carries."""
-    if not MODELS_DIR.is_dir():
-        return []
-    return sorted(p.name for p in MODELS_DIR.iterdir() if (p / "manifest.json").is_file())
 
 
 class Embedder(Protocol):
@@ -58,15 +43,15 @@ def open_embedder(config: EmbedderConfig) -> Embedder | None:
     if config.kind == NONE:
         return None
     if config.kind == OPENAI:
-        from arbiter_search.openai_embedder import OpenAIEmbedder
+        from arbiter_search.embed.openai_compatible import OpenAIEmbedder
 
         return OpenAIEmbedder(
-            base_url=config.base_url,
-            model=config.model,
-            dim=config.dim,
-            api_key=config.api_key,
-            timeout_seconds=config.timeout_seconds,
+            base_url=config.endpoint.base_url,
+            model=config.endpoint.model,
+            dim=config.endpoint.dim,
+            api_key=config.endpoint.api_key,
+            timeout_seconds=config.endpoint.timeout,
         )
-    from arbiter_search.local_embedder import LocalEmbedder
+    from arbiter_search.embed.local import LocalEmbedder
 
     return LocalEmbedder.load(config.kind, threads=config.threads)
