@@ -11,7 +11,7 @@ from arbiter_llm import OfflineLLM
 from arbiter_search.research.field_selector import FieldSelector
 from arbiter_search.store.filters import Condition, FilterCompiler
 
-from tests.search.loop_support import model_llm, soon
+from tests.search.research.loop_support import model_llm, soon
 from tests.support.openai_server import OpenAIServer, Reply, model, model_server
 
 __all__ = ["model", "model_server"]

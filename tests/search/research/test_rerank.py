@@ -11,7 +11,7 @@ from arbiter_search.research.rerank import FEATURES, WEIGHTS, LexicalScorer, Mod
 from arbiter_search.store.base import Hit
 from arbiter_search.store.filters import Condition
 
-from tests.search.loop_support import hit, model_llm, soon
+from tests.search.research.loop_support import hit, model_llm, soon
 from tests.support.openai_server import OpenAIServer, Reply, model, model_server
 
 __all__ = ["model", "model_server"]

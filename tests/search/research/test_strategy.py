@@ -17,7 +17,7 @@ from arbiter_search.research.strategy import (
 from arbiter_search.research.validator import Verdict
 from arbiter_search.store.filters import Condition
 
-from tests.search.loop_support import model_llm, soon
+from tests.search.research.loop_support import model_llm, soon
 from tests.support.openai_server import OpenAIServer, Reply, model, model_server
 
 __all__ = ["model", "model_server"]

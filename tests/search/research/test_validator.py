@@ -7,7 +7,7 @@ import pytest
 from arbiter_llm import OfflineLLM
 from arbiter_search.research.validator import Validator
 
-from tests.search.loop_support import hit, model_llm, soon
+from tests.search.research.loop_support import hit, model_llm, soon
 from tests.support.openai_server import OpenAIServer, Reply, model, model_server
 
 __all__ = ["model", "model_server"]
