@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2
 
-from tests.search.conftest import RunningSearch
+from tests.support.search import RunningSearch
 
 
 async def chunk_count(search: RunningSearch) -> int:

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from arbiter_cli.ingest import run_ingest
 
-from tests.search.conftest import PASSAGES, RULEBOOKS, RunningSearch
+from tests.search.conftest import PASSAGES, RULEBOOKS
 from tests.search.support import chunk_count, passages_of
 from tests.support.corpus import CORPUS, corpus_slice
+from tests.support.search import RunningSearch
 
 
 async def test_ingests_a_file_with_a_bar_and_a_summary(

@@ -16,7 +16,7 @@ from arbiter_cli import suite
 from arbiter_search.ingest.config import IngestConfig, IngestLimits
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from tests.search.conftest import RunningSearch, running_search
+from tests.support.search import RunningSearch, running_search
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -21,14 +21,14 @@ from arbiter_search.store.config import HybridConfig
 from arbiter_search.store.milvus import MilvusPassageStore
 from prometheus_client import REGISTRY
 
-from tests.search.conftest import (
+from tests.support.openai_server import OpenAIServer
+from tests.support.search import (
     RunningSearch,
     fixture_documents,
     ingest,
     running_search,
     summary_of,
 )
-from tests.support.openai_server import OpenAIServer
 
 SPARSE = search_pb2.RETRIEVAL_MODE_SPARSE
 DENSE = search_pb2.RETRIEVAL_MODE_DENSE

@@ -22,7 +22,7 @@ from arbiter_search.ingest.chunker import Chunker
 from arbiter_search.store.base import Hit
 from arbiter_search.store.filters import Condition
 
-from tests.search.conftest import ingest, running_search, summary_of
+from tests.support.search import ingest, running_search, summary_of
 
 # A1 is the only passage BM25 finds for "zebra crossings"; A2 is what A1 cites, A4 cites
 # A1, and A3 is cited by A2 (two hops from A1).

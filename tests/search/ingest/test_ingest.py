@@ -13,15 +13,15 @@ from arbiter_search.ingest.pipeline import REJECTIONS_KEY
 from arbiter_search.ingest.tokens import DEFAULT_COUNTER
 from arbiter_search.store.schema import TEXT_MAX_BYTES
 
-from tests.search.conftest import (
+from tests.search.conftest import corpus_documents
+from tests.search.support import chunk_count, passages_of
+from tests.support.search import (
     RunningSearch,
-    corpus_documents,
     fixture_documents,
     ingest,
     running_search,
     summary_of,
 )
-from tests.search.support import chunk_count, passages_of
 from tests.support.servers import assert_invalid_argument
 
 

@@ -12,8 +12,8 @@ from arbiter_kit.errors import InvalidArgument
 from arbiter_search.config import SearchConfig
 from arbiter_search.ingest.config import IngestConfig, IngestLimits
 
-from tests.search.conftest import RunningSearch, ingest, running_search
 from tests.search.support import chunk_count
+from tests.support.search import RunningSearch, ingest, running_search
 from tests.support.servers import assert_invalid_argument
 
 LIMITS = IngestLimits(

@@ -9,8 +9,9 @@ from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2
 from arbiter_search.ingest.config import IngestConfig
 
-from tests.search.conftest import RULEBOOKS, RunningSearch, ingest, running_search, summary_of
+from tests.search.conftest import RULEBOOKS
 from tests.search.support import chunk_count, passages_of
+from tests.support.search import RunningSearch, ingest, running_search, summary_of
 
 
 def rulebook(name: str, *, text: str | None = None) -> search_pb2.Document:

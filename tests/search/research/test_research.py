@@ -9,8 +9,8 @@ import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2
 
-from tests.search.conftest import RunningSearch
 from tests.search.support import passages_of
+from tests.support.search import RunningSearch
 from tests.support.servers import assert_invalid_argument
 
 

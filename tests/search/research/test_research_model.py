@@ -13,8 +13,8 @@ from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_llm import LLMConfig
 from arbiter_search import SearchConfig, search_server
 
-from tests.search.conftest import fixture_documents, ingest, summary_of
 from tests.support.openai_server import OpenAIServer, Received, Reply, model, model_server
+from tests.support.search import fixture_documents, ingest, summary_of
 from tests.support.servers import LOCAL, channel_to
 
 __all__ = ["model", "model_server"]

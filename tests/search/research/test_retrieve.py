@@ -6,16 +6,10 @@ import pytest
 from arbiter.common.v1 import common_pb2
 from arbiter.search.v1 import search_pb2
 
-from tests.search.conftest import (
-    RunningSearch,
-    corpus_documents,
-    fixture_documents,
-    ingest,
-    read_jsonl,
-    summary_of,
-)
+from tests.search.conftest import corpus_documents
 from tests.search.support import chunk_count, passages_of
 from tests.support.corpus import CORPUS
+from tests.support.search import RunningSearch, fixture_documents, ingest, read_jsonl, summary_of
 from tests.support.servers import assert_invalid_argument
 
 

@@ -12,8 +12,8 @@ from arbiter.search.v1 import search_pb2
 from arbiter_search import DocumentPreparer, Ingestor, MilvusPassageStore, SourceDocument
 from arbiter_search.ingest.chunker import Chunker
 
-from tests.search.conftest import RunningSearch, ingest, running_search, summary_of
 from tests.search.support import chunk_count, passages_of
+from tests.support.search import RunningSearch, ingest, running_search, summary_of
 
 ESCAPES = [
     "p'] or tenant in ['acme'] or id in ['q",
