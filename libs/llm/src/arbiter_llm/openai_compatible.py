@@ -221,7 +221,7 @@ def failure_reason(exc: BaseException) -> str:
     """Why a call to an OpenAI-compatible endpoint (chat or embeddings) failed: a short
     machine-readable reason (the metrics label), then the detail."""
     if isinstance(exc, TimeoutError | openai.APITimeoutError):
-        return "timeout: the model did not answer within the deadline"
+        return "timeout: no answer within the deadline"
     if isinstance(exc, openai.APIStatusError):
         return f"status_{exc.status_code}: {exc.message}"
     if isinstance(exc, openai.APIConnectionError):

@@ -12,6 +12,7 @@ import openai
 from arbiter_kit import metrics
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import Unavailable
+from arbiter_llm.openai_compatible import failure_reason
 
 from arbiter_search.embed.base import Vector
 
@@ -63,7 +64,7 @@ class OpenAIEmbedder:
                     model=self._model, input=texts, encoding_format="float", timeout=timeout
                 )
         except (openai.OpenAIError, TimeoutError) as exc:
-            raise self._failure(_reason(exc)) from exc
+            raise self._failure(failure_reason(exc)) from exc
         data = sorted(response.data, key=lambda d: d.index)
         if len(data) != len(texts):
             raise self._failure(f"count: {len(data)} vectors for {len(texts)} inputs")
@@ -83,14 +84,3 @@ class OpenAIEmbedder:
 
     async def close(self) -> None:
         await self._client.close()
-
-
-def _reason(exc: BaseException) -> str:
-    """A short machine-readable reason, then the detail."""
-    if isinstance(exc, TimeoutError | openai.APITimeoutError):
-        return "timeout: no answer within the deadline"
-    if isinstance(exc, openai.APIStatusError):
-        return f"status_{exc.status_code}: {exc.message}"
-    if isinstance(exc, openai.APIConnectionError):
-        return f"connection: {exc}"
-    return f"error: {type(exc).__name__}"
