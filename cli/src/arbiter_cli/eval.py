@@ -1,6 +1,6 @@
 """`arbiter eval`: retrieval quality and latency of a running search service on a query set
-with relevance judgements (qrels), measured through the real Research or Retrieve RPCs (the metrics are `eval_metrics`, the
-query and qrels readers `eval_inputs`)."""
+with relevance judgements (qrels), measured through the real Research or Retrieve RPCs
+(the metrics are `eval_metrics`, the query and qrels readers `eval_inputs`)."""
 
 from __future__ import annotations
 
