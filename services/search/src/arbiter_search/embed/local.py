@@ -64,6 +64,11 @@ class LocalEmbedder:
         # Threads that spin while waiting for work burn cores other processes need.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
+        # The CPU arena keeps the buffers of the largest batch it ever ran for the life of
+        # the process; without it they go back after each run (memory stays flat under
+        # hostile ingests, docs/fuzz.md), for ~5% more CPU per batch (256 passages: 5.4-5.7 s
+        # of CPU instead of 5.3 s here).
+        options.enable_cpu_mem_arena = False
         self._session = onnxruntime.InferenceSession(
             str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )

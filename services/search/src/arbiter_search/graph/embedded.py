@@ -44,8 +44,10 @@ DATABASE_FILE = "graph.lbug"
 """The database inside the graph's data folder (the engine adds `.wal` beside it)."""
 READERS = 2
 DEFAULT_READ_SECONDS = 30.0
-BUFFER_POOL_BYTES = 512 * 1024 * 1024
-"""The engine's page cache; its default is 80% of the machine's memory."""
+BUFFER_POOL_BYTES = 64 * 1024 * 1024
+"""The engine's page cache; its default is 80% of the machine's memory. The whole ObliQA
+graph is ~7 MB on disk, so 64 MiB holds it many times over while bounding what the
+process keeps resident."""
 LOCK_HINT = (
     " (only one process at a time may open an embedded graph folder:"
     " is another search service using it?)"
