@@ -13,7 +13,7 @@ from arbiter_kit.server import Service, ServiceServer, built_server
 from arbiter_llm import LLM, LLMConfig, open_llm
 
 from arbiter_search.config import SearchConfig
-from arbiter_search.embed.base import open_embedder
+from arbiter_search.embed.factory import open_embedder
 from arbiter_search.graph import open_graph_store
 from arbiter_search.research.config import ResearchConfig
 from arbiter_search.service import SERVICE_NAME, SearchServicer
