@@ -155,6 +155,9 @@ class ServerConfig:
     """Interval of server keepalive pings."""
     keepalive_timeout_ms: int = 10_000
     """How long a keepalive ping may go unanswered."""
+    trim_every_seconds: float = 10.0
+    """How often the process hands the free memory inside its heaps back to the system
+    (glibc's malloc_trim; see arbiter_kit.memory)."""
 
     @classmethod
     def from_env(

@@ -28,6 +28,7 @@ cannot tune its allocator still serves.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import logging
 import os
@@ -98,6 +99,27 @@ def tune_malloc(env: Mapping[str, str] | None = None) -> dict[str, int]:
     return made
 
 
+def trim() -> bool:
+    """Give the free memory inside every heap back to the system (glibc's `malloc_trim`,
+    which also releases free pages in the middle of a heap, where the trim threshold only
+    ever trims a heap's top); True when something was released."""
+    libc = _glibc()
+    return libc is not None and bool(libc.malloc_trim(0))
+
+
+async def trim_periodically(every: float) -> None:
+    """`trim()` every `every` seconds until cancelled, off the event loop.
+
+    A burst of hostile requests leaves free memory between live blocks that no
+    threshold returns (the planner after 2,000 fuzz calls per RPC: 131 MiB, 106 after one
+    trim, docs/fuzz.md); a walk of the heaps every few seconds costs far less than
+    keeping it.
+    """
+    while True:
+        await asyncio.sleep(every)
+        await asyncio.to_thread(trim)
+
+
 def _glibc() -> ctypes.CDLL | None:
     """The running process's C library when it is glibc, with mallopt declared."""
     try:
@@ -110,4 +132,6 @@ def _glibc() -> ctypes.CDLL | None:
         return None
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
+    libc.malloc_trim.argtypes = [ctypes.c_size_t]
+    libc.malloc_trim.restype = ctypes.c_int
     return libc

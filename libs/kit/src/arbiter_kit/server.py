@@ -22,7 +22,7 @@ from arbiter_kit.bulkhead import Bulkhead
 from arbiter_kit.config import ServerConfig, env_str
 from arbiter_kit.interceptors import server_interceptors
 from arbiter_kit.logs import configure_logging
-from arbiter_kit.memory import tune_malloc
+from arbiter_kit.memory import trim_periodically, tune_malloc
 from arbiter_kit.metrics import MetricsEndpoint
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class ServiceServer:
         self._server: grpc.aio.Server | None = None
         self._metrics: MetricsEndpoint | None = None
         self._stopped = False
+        self._trimmer: asyncio.Task[None] | None = None
 
     async def start(self) -> int:
         """Bind, start serving, mark every service SERVING; returns the bound port."""
@@ -101,6 +102,7 @@ class ServiceServer:
         if c.metrics_port is not None:
             self._metrics = MetricsEndpoint(c.host, c.metrics_port)
             self.metrics_port = self._metrics.port
+        self._trimmer = asyncio.create_task(trim_periodically(c.trim_every_seconds))
         log.info(
             "serving",
             extra={
@@ -119,6 +121,8 @@ class ServiceServer:
         self._stopped = True
         await self.health.enter_graceful_shutdown()
         await self._server.stop(self.config.grace_seconds if grace is None else grace)
+        if self._trimmer is not None:
+            self._trimmer.cancel()
         if self._metrics is not None:
             self._metrics.close()
         log.info("stopped", extra={"service": self.name})
