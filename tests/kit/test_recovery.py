@@ -48,16 +48,24 @@ async def open_on_a_stopped_server(ds: Downstream) -> None:
     pytest.fail("the breaker did not open")
 
 
-async def test_the_breaker_closes_as_soon_as_a_restarted_worker_answers(
+async def opened_by_a_stopped_worker(
     start_server: StartServer, make_downstream: MakeDownstream
-) -> None:
+) -> tuple[Downstream, int]:
+    """A downstream whose worker answered once, then stopped until its breaker (open for
+    a minute) opened; and the port to start the worker again on."""
     first = await start_server(planner_service(ScriptedPlanner()))
-    port = first.port
-    # Open for a minute: only the channel's news that the worker is back can end it early.
-    ds = make_downstream(port, breaker=ONE_TRIAL, retry=NO_RETRY)
+    ds = make_downstream(first.port, breaker=ONE_TRIAL, retry=NO_RETRY)
     await plan(ds)
     await first.stop(0)
     await open_on_a_stopped_server(ds)
+    return ds, first.port
+
+
+async def test_the_breaker_closes_as_soon_as_a_restarted_worker_answers(
+    start_server: StartServer, make_downstream: MakeDownstream
+) -> None:
+    # Open for a minute: only the channel's news that the worker is back can end it early.
+    ds, port = await opened_by_a_stopped_worker(start_server, make_downstream)
     with pytest.raises(Unavailable) as refused:
         await plan(ds)
     assert refused.value.reason == "CIRCUIT_OPEN"
@@ -89,12 +97,7 @@ async def test_the_breaker_closes_as_soon_as_a_restarted_worker_answers(
 async def test_an_idle_open_breaker_notices_by_itself_that_the_worker_is_back(
     start_server: StartServer, make_downstream: MakeDownstream
 ) -> None:
-    first = await start_server(planner_service(ScriptedPlanner()))
-    port = first.port
-    ds = make_downstream(port, breaker=ONE_TRIAL, retry=NO_RETRY)
-    await plan(ds)
-    await first.stop(0)
-    await open_on_a_stopped_server(ds)
+    ds, port = await opened_by_a_stopped_worker(start_server, make_downstream)
 
     restarted = ScriptedPlanner()
     await start_server(planner_service(restarted), port=port)
