@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import functools
 import logging
 import os
 from collections.abc import Mapping
@@ -120,8 +121,10 @@ async def trim_periodically(every: float) -> None:
         await asyncio.to_thread(trim)
 
 
+@functools.cache
 def _glibc() -> ctypes.CDLL | None:
-    """The running process's C library when it is glibc, with mallopt declared."""
+    """The running process's C library when it is glibc, with mallopt and malloc_trim
+    declared; looked up once (the periodic trim asks for it every few seconds)."""
     try:
         libc = ctypes.CDLL(None)
         # Only glibc has this function; musl and macOS have a mallopt of their own
