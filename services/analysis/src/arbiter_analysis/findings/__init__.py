@@ -1,0 +1,1 @@
+"""The findings database: its schema, migrations, roles, sample data and access."""
