@@ -46,6 +46,14 @@ CREATE TABLE findings.dispositions (
     CHECK (outcome = 'financial penalty' OR penalty_usd = 0)
 );
 
+CREATE TABLE arbiter_meta.dataset (
+    singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    label      text NOT NULL,
+    seed       integer,
+    checksum   text NOT NULL,
+    loaded_at  timestamptz NOT NULL DEFAULT now()
+);
+
 CREATE INDEX audits_firm_id ON findings.audits (firm_id);
 CREATE INDEX audits_started_on ON findings.audits (started_on);
 CREATE INDEX findings_rulebook ON findings.findings (rulebook);
