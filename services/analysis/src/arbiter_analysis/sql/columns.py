@@ -17,7 +17,9 @@ from arbiter_analysis.sql.names import cut, findings_table
 from arbiter_analysis.sql.refusal import QueryRefused, Refusal
 from arbiter_analysis.sql.text import DIALECT
 
-_COLUMNS: dict[str, object] = {SCHEMA: {t.name: {c.name: "text" for c in t.columns} for t in TABLES.values()}}
+_COLUMNS: dict[str, object] = {
+    SCHEMA: {t.name: {c.name: "text" for c in t.columns} for t in TABLES.values()}
+}
 """The schema as the resolver needs it: names only (types do not change resolution)."""
 
 
