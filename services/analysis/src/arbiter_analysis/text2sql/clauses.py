@@ -1,0 +1,255 @@
+"""The parts of a question the parser reads one at a time: filters on enumerated values
+and rulebooks, grouping keys, the column list a question asks for, order and top-N,
+thresholds, "never", and mentions of the entities. Each works on the normalised text and
+reports where it matched, so the parser can blank out what it has understood."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from arbiter_analysis.text2sql.meaning import Condition, Entity, Expr, Order, Threshold, column
+from arbiter_analysis.text2sql.vocabulary import (
+    AUDIT,
+    AUDIT_CLOSED,
+    AUDIT_OPEN,
+    ENTITY_NOUNS,
+    FINDING,
+    FIRM,
+    GROUP_NOUNS,
+    NUMBER,
+    OUTPUT_NOUNS,
+    RULEBOOKS,
+    VALUE_PHRASES,
+    number_value,
+    rulebook_condition,
+)
+
+Span = tuple[int, int]
+
+
+def blank(text: str, span: Span) -> str:
+    """`text` with `span` replaced by spaces (positions elsewhere unchanged)."""
+    return text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
+
+
+@dataclass(frozen=True)
+class Mention:
+    entity: Entity
+    span: Span
+    condition: Condition | None = None
+
+
+def mentions(text: str) -> list[Mention]:
+    """Every entity noun, and every value phrase that names rows by itself ("banks")."""
+    found = [Mention(e, m.span()) for p, e in ENTITY_NOUNS for m in re.finditer(p, text)]
+    for phrase in VALUE_PHRASES:
+        if phrase.is_noun:
+            for m in re.finditer(phrase.pattern, text):
+                found.append(Mention(phrase.entity, m.span(), phrase.condition))
+    found.sort(key=lambda m: m.span)
+    kept: list[Mention] = []
+    for m in found:  # "virtual asset firms" is one mention, not two
+        if kept and m.span[0] < kept[-1].span[1]:
+            if m.span[1] - m.span[0] > kept[-1].span[1] - kept[-1].span[0]:
+                kept[-1] = m
+            continue
+        kept.append(m)
+    return kept
+
+
+def value_filters(text: str, original: str) -> list[tuple[Condition, Entity, Span]]:
+    """Filters on enumerated values and rulebooks, with the entity each belongs to. "open"
+    and "closed" said of audits mean the audit's close date."""
+    found: list[tuple[Condition, Entity, Span]] = []
+    for phrase in VALUE_PHRASES:
+        for m in re.finditer(phrase.pattern, text):
+            cond = phrase.condition
+            word = m.group(0)
+            if word in ("open", "closed") and _said_of_audits(text, m.span()):
+                cond = AUDIT_OPEN if word == "open" else AUDIT_CLOSED
+                found.append((_at(cond, m.start()), AUDIT, m.span()))
+                continue
+            found.append((_at(cond, m.start()), phrase.entity, m.span()))
+    for name in RULEBOOKS:
+        said = rf"\b{name.lower()}\b"
+        named = re.search(rf"\b{name}\b", original) or re.search(said + r" (?:rule|finding)", text)
+        if named:
+            for t in re.finditer(said, text):
+                found.append((_at(rulebook_condition(name), t.start()), FINDING, t.span()))
+    return _dedupe(found)
+
+
+def _dedupe(found: list[tuple[Condition, Entity, Span]]) -> list[tuple[Condition, Entity, Span]]:
+    seen: set[Span] = set()
+    kept = []
+    for item in sorted(found, key=lambda f: f[2]):
+        if item[2] not in seen:
+            seen.add(item[2])
+            kept.append(item)
+    return kept
+
+
+def _at(cond: Condition, position: int) -> Condition:
+    return Condition(cond.sql, cond.tables, cond.label, position)
+
+
+def _said_of_audits(text: str, span: Span) -> bool:
+    window = text[max(0, span[0] - 40) : span[1] + 40]
+    nouns = [(abs(m.start() - 40), m.group(0)) for m in re.finditer(r"audit|finding", window)]
+    return bool(nouns) and min(nouns)[1] == "audit"
+
+
+_GROUP_LEAD = r"\b(?:per|by|for each|for every|each|in each|of each|across|grouped by|split by|broken down by|by the)\s+"
+TIME_NOUN = r"(year|quarter|month)s?\b"
+_TIME_WORDS = {"monthly": "month", "yearly": "year", "annual": "year", "annually": "year", "quarterly": "quarter"}
+
+
+@dataclass(frozen=True)
+class GroupWord:
+    """A grouping key as said: a column, a time part, or an entity (firm, audit, rule
+    reference) whose columns depend on what the question lists."""
+
+    kind: str
+    span: Span
+    expr: Expr | None = None
+
+
+def group_words(text: str) -> list[GroupWord]:
+    found: list[GroupWord] = []
+    lead = re.compile(_GROUP_LEAD + r"(?:the\s+)?")
+    nouns: list[tuple[str, str, Expr | None]] = [(p, "column", e) for p, e in GROUP_NOUNS]
+    nouns += [
+        (r"(?:decision |calendar )?" + TIME_NOUN, "time", None),
+        (r"rule ref(?:erence)?s?|rules?", "rule", None),
+        (r"firms?|compan(?:y|ies)", "firm", None),
+        (r"audits?", "audit", None),
+    ]
+    for m in lead.finditer(text):
+        position = m.end()
+        while True:
+            match = _noun_at(text, position, nouns)
+            if match is None:
+                break
+            found.append(match)
+            more = re.match(r"\s*(?:,|and|, and)\s*(?:by\s+|per\s+)?(?:the\s+)?", text[match.span[1] :])
+            if not more:
+                break
+            position = match.span[1] + more.end()
+    for m in re.finditer(r"\b(monthly|yearly|annual(?:ly)?|quarterly)\b", text):
+        found.append(GroupWord("time:" + _TIME_WORDS[m.group(1)], m.span()))
+    for m in re.finditer(r"\b(?:which|what|in which|the) " + TIME_NOUN, text):
+        found.append(GroupWord("time:" + m.group(1), m.span()))
+    return sorted({g.span: g for g in found}.values(), key=lambda g: g.span)
+
+
+def _noun_at(text: str, position: int, nouns: list[tuple[str, str, Expr | None]]) -> GroupWord | None:
+    for pattern, kind, expr in nouns:
+        m = re.compile(rf"(?:{pattern})\b").match(text, position)
+        if m:
+            if kind == "time":
+                time = re.search(TIME_NOUN, m.group(0))
+                kind = "time:" + (time.group(1) if time else "year")
+            return GroupWord(kind, m.span(), expr)
+    return None
+
+
+_KNOWN_AFTER_BY = r"(?:number|count|total|amount|value|size|how|decision|the|a|an|date|which|far|\d)"
+
+
+def unknown_group(text: str) -> str | None:
+    """A word the question groups by that the database has no column for ("per country")."""
+    known = [p for p, _ in GROUP_NOUNS] + [TIME_NOUN, r"rule", r"firm", r"compan", r"audit"]
+    known += [r"finding", r"penalty", r"disposition", _KNOWN_AFTER_BY, r"decid", r"identif", r"start"]
+    for m in re.finditer(r"\b(?:per|by|for each|for every|grouped by|broken down by)\s+(?:the\s+)?([a-z]+)", text):
+        if not any(re.match(p, m.group(1)) for p in known):
+            return m.group(1)
+    return None
+
+
+@dataclass(frozen=True)
+class ColumnList:
+    """The columns a question asks for by name, in its order; `counts` for "and count"."""
+
+    columns: tuple[Expr | str, ...]
+    span: Span
+
+
+_MEASURE_ITEM = r"(?:the )?(?:count|number(?: of \w+)?|total(?: \w+)?|average(?: \w+)?|percentage(?: [a-z ]*?)?|share)"
+
+
+def column_list(text: str) -> ColumnList | None:
+    item_patterns = [p for p, _ in OUTPUT_NOUNS] + [r"(?:month|year|quarter)(?: number| of (?:the )?decision)?"]
+    item = r"(?:the )?(?:" + "|".join(item_patterns) + r")"
+    listing = re.compile(rf"\b{item}(?:\s*(?:,\s*and|,|and)\s*(?:{item}|{_MEASURE_ITEM}))+")
+    for m in listing.finditer(text):
+        parts = re.split(r"\s*(?:,\s*and|,|\band\b)\s*", m.group(0))
+        columns: list[Expr | str] = []
+        for part in parts:
+            part = re.sub(r"^the ", "", part.strip())
+            columns.append(_output(part, item_patterns))
+        return ColumnList(tuple(columns), m.span())
+    return None
+
+
+def _output(part: str, item_patterns: list[str]) -> Expr | str:
+    if re.fullmatch(_MEASURE_ITEM, part) or re.fullmatch(_MEASURE_ITEM, "the " + part):
+        return "measure"
+    time = re.match(TIME_NOUN[:-3], part)
+    if time:
+        return "time:" + time.group(1)
+    for pattern, expr in OUTPUT_NOUNS:
+        if re.fullmatch(pattern, part):
+            return expr
+    return "measure"
+
+
+def order(text: str) -> tuple[Order, Span] | None:
+    """Top-N, most, fewest; the tie-break direction a question asks for."""
+    desc = re.search(rf"\btop {NUMBER}\b|\b(?:which |the )?{NUMBER}? ?(?:most|highest|largest|biggest)\b", text)
+    asc = re.search(rf"\bbottom {NUMBER}\b|\b(?:which |the )?{NUMBER}? ?(?:fewest|least|lowest|smallest)\b", text)
+    found = min((m for m in (desc, asc) if m), key=lambda m: m.start(), default=None)
+    if found is None:
+        return None
+    number = next((g for g in found.groups() if g), None)
+    if number is None:
+        which = re.search(rf"\b(?:which|the|top|list) {NUMBER}\b", text)
+        number = which.group(1) if which else None
+    limit = number_value(number) if number else 1
+    ties = re.search(r"\bt(?:ie|ied|ies)\b[^.;?]*", text)
+    ties_desc = bool(ties and re.search(r"\b(?:latest|later|highest|most recent|last)\b", ties.group(0)))
+    return Order(descending=found is desc, limit=limit, ties_descending=ties_desc), found.span()
+
+
+_COMPARE = {
+    "more than": ">", "over": ">", "greater than": ">", "above": ">", "at least": ">=",
+    "no fewer than": ">=", "fewer than": "<", "less than": "<", "under": "<", "below": "<",
+    "at most": "<=", "no more than": "<=", "exactly": "=",
+}  # fmt: skip
+
+
+def threshold(text: str) -> tuple[Threshold, Entity, Span] | None:
+    """"more than 10 findings", "at least one penalty": a count of child rows per row."""
+    words = "|".join(sorted(_COMPARE, key=len, reverse=True))
+    nouns = "|".join(p for p, _ in ENTITY_NOUNS)
+    m = re.search(rf"\b({words}) {NUMBER} (?:[a-z-]+ ){{0,3}}?({nouns})", text)
+    if not m:
+        return None
+    entity = next(e for p, e in ENTITY_NOUNS if re.fullmatch(p, m.group(3)))
+    return Threshold(_COMPARE[m.group(1)], number_value(m.group(2))), entity, m.span()
+
+
+def absence(text: str) -> tuple[Entity, Span] | None:
+    """"never received a penalty", "audits without findings", "with no open findings"."""
+    nouns = "|".join(p for p, _ in ENTITY_NOUNS)
+    m = re.search(rf"\b(?:never|not once|without(?: any| a)?|with no|with zero|have no|had no)\b(?: [a-z-]+){{0,3}}? ({nouns})", text)
+    if not m:
+        return None
+    entity = next(e for p, e in ENTITY_NOUNS if re.fullmatch(p, m.group(1)))
+    return entity, m.span()
+
+
+def firm_columns(listed: ColumnList | None) -> tuple[Expr, ...]:
+    """The columns that name a firm in a result: those the question lists, else id and name."""
+    wanted = [c for c in (listed.columns if listed else ()) if isinstance(c, Expr) and "firms" in c.tables]
+    return tuple(wanted) or (column("firms", "firm_id"), column("firms", "name"))

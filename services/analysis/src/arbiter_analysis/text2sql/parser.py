@@ -1,0 +1,350 @@
+"""From a question to its `Meaning`: reads the clauses, blanks out each one it has
+understood, decides what is measured and of which entity, and refuses (with a reason)
+what it did not understand instead of guessing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+
+from arbiter_analysis.text2sql import clauses
+from arbiter_analysis.text2sql.clauses import ColumnList, GroupWord, blank
+from arbiter_analysis.text2sql.dates import date_column, periods, within
+from arbiter_analysis.text2sql.meaning import (
+    Aggregate,
+    ChildCount,
+    Condition,
+    Entity,
+    Expr,
+    Meaning,
+    Measure,
+    PerParent,
+    column,
+    date_part,
+    remediation_days,
+)
+from arbiter_analysis.text2sql.vocabulary import (
+    AUDIT,
+    DISPOSITION,
+    FINDING,
+    FIRM,
+    PENALTY,
+    REMEDIATED,
+    normalise,
+)
+
+
+class NotUnderstood(Exception):
+    """The question, or a part of it, does not map onto the findings database."""
+
+
+_WRITES = r"\b(?:drop|delete|truncate|insert|update|alter|grant|revoke|create|remove|erase|modify)\b"
+_REMEDIATION_TIME = (
+    r"remediation times?|time to remediat\w*|days? to remediat\w*|how long\b.*\bremediat\w*"
+    r"|from identification to remediation|time taken to remediat\w*"
+)
+_TARGET = r"(\d+) (?:days? )?(?:for|on) (critical|high|medium|low)\b|\b(critical|high|medium|low)(?: findings)?:? (\d+)(?: days)?"
+_CUES = r"\bhow many\b|\bnumber of\b|\bcount\b|\bwhich\b|\blist\b|\btotal\b|\baverage\b|\bmean\b|\bshare\b|\bpercentage\b|\btop\b|\bwhat\b"
+_LIST_CUE = r"^(?:which|list|show|give|name|what are|who)\b"
+_MONEY = r"\busd\b|\bamount|\$|\bdollars?\b|\bmoney\b|\bvalue\b"
+
+
+def understand(question: str, *, today: dt.date) -> Meaning:
+    text = normalise(question)
+    if re.search(_WRITES, text):
+        raise NotUnderstood("it asks to change data; questions here only read the findings database")
+    work = text
+    targets, work = _targets(work)
+    change, work = _change(work)
+    found_periods = periods(work, today)
+    for period in found_periods:
+        work = blank(work, period.span)
+    listed = clauses.column_list(work)
+    if listed:
+        work = blank(work, listed.span)
+    ordering = clauses.order(work)
+    if ordering:
+        work = blank(work, ordering[1])
+    above_average = re.search(r"\babove (?:the )?(?:average|mean)\b(?: [a-z]+){0,2}", work)
+    if above_average:
+        work = blank(work, above_average.span())
+    limit = clauses.threshold(work)
+    if limit:
+        work = blank(work, limit[2])
+    absent = clauses.absence(text)
+    if absent:
+        work = blank(work, absent[1])
+    unknown = clauses.unknown_group(text)
+    if unknown:
+        raise NotUnderstood(f"the findings database has nothing called '{unknown[:64]}' to group by")
+    groups = clauses.group_words(work)
+    for g in groups:
+        work = blank(work, g.span)
+    filters = clauses.value_filters(work, question)
+    for _, _, span in filters:
+        work = blank(work, span)
+    mentions = clauses.mentions(work)
+    rule_refs = re.search(r"\brule ref(?:erence)?s?\b|\brules\b", work)
+    remediation = re.search(_REMEDIATION_TIME, text)
+
+    entity, group_entity = _entities(work, mentions, ordering is not None, rule_refs, remediation)
+    conditions = [c for c, _, _ in filters] + [m.condition for m in mentions if m.condition]
+    if entity.condition:
+        conditions.append(entity.condition)
+    if remediation or targets:
+        conditions.append(REMEDIATED)
+    fined = any(m.entity is PENALTY for m in mentions) or (limit and limit[1] is PENALTY) or (absent and absent[0] is PENALTY)
+    date = date_column(text, entity, fined=bool(fined))
+    for period in found_periods:
+        conditions.append(Condition(within(date, period), date.tables, f"{date.label} in {period.label}", period.span[0]))
+    group_exprs = _group_exprs(groups, group_entity, listed, date, text)
+    aggregates = _aggregates(text, work, entity, remediation, listed, bool(group_exprs) or ordering is not None)
+
+    meaning = Meaning(
+        entity=entity,
+        aggregates=aggregates,
+        conditions=tuple(_merge(conditions)),
+        groups=group_exprs,
+        order=ordering[0] if ordering else None,
+        above_average=above_average is not None,
+        distinct=bool(re.search(r"\b(?:once|distinct|unique|different)\b", text)),
+    )
+    if aggregates[0].measure is Measure.LIST:
+        meaning = replace(meaning, outputs=_outputs(listed, entity))
+    if targets or aggregates[0].measure is Measure.SHARE:
+        meaning = _split_share(meaning, targets, mentions)
+    if change:
+        meaning = replace(meaning, change_years=change, change_date=date)
+    return _per_parent(meaning, text, limit, absent, groups, listed)
+
+
+def _targets(work: str) -> tuple[Condition | None, str]:
+    """Remediation targets per severity ("30 days for critical, 60 for high, ...")."""
+    found = list(re.finditer(_TARGET, work))
+    if len(found) < 2:
+        return None, work
+    days = {}
+    for m in found:
+        severity = m.group(2) or m.group(3)
+        days[severity] = int(m.group(1) or m.group(4))
+    severity = column("findings", "severity")
+    default = days.pop("low", None) if len(days) == 4 else None
+    cases = " ".join(f"WHEN '{s}' THEN {d}" for s, d in days.items())
+    otherwise = f" ELSE {default}" if default is not None else ""
+    sql = f"{remediation_days().sql} <= CASE {severity.sql} {cases}{otherwise} END"
+    span = (found[0].start(), found[-1].end())
+    sentence = re.search(r"targets? (?:are|is)\b", work)
+    start = sentence.start() if sentence and sentence.start() < span[0] else span[0]
+    return Condition(sql, frozenset({"findings"}), "remediated within its severity's target"), blank(work, (start, span[1]))
+
+
+def _change(work: str) -> tuple[tuple[int, int] | None, str]:
+    if not re.search(r"\b(?:percentage|percent|%) change\b|\bchange in\b|\bgrowth\b|\bgrew\b|\bincrease\b|\bdecrease\b|%", work):
+        return None, work
+    m = re.search(r"\b(?:between |from )?((?:19|20)\d{2}) (?:and|to|vs\.?|versus) ((?:19|20)\d{2})\b", work)
+    if not m:
+        return None, work
+    return (int(m.group(1)), int(m.group(2))), blank(work, m.span())
+
+
+def _entities(
+    work: str,
+    mentions: list[clauses.Mention],
+    ordered: bool,
+    rule_refs: re.Match[str] | None,
+    remediation: re.Match[str] | None,
+) -> tuple[Entity, Entity | None]:
+    """The entity counted or listed, and an entity the question ranks (top 5 firms by
+    number of findings) when it names two."""
+    distinct = list(dict.fromkeys(m.entity for m in mentions))
+    if ordered and len(distinct) >= 2 and distinct[0] in (FIRM, AUDIT):
+        return distinct[1], distinct[0]
+    if ordered and rule_refs and (not distinct or distinct[0] is FINDING):
+        return FINDING, None
+    cue = re.search(_CUES, work)
+    start = cue.start() if cue else 0
+    after = [m.entity for m in mentions if m.span[0] >= start]
+    if after:
+        return after[0], None
+    if mentions:
+        return mentions[0].entity, None
+    if rule_refs or remediation:
+        return FINDING, None
+    raise NotUnderstood("it names nothing the findings database holds (findings, audits, firms, dispositions, penalties)")
+
+
+def _group_exprs(
+    groups: list[GroupWord], group_entity: Entity | None, listed: ColumnList | None, date: Expr, text: str
+) -> tuple[Expr, ...]:
+    exprs: list[Expr] = []
+    words = list(groups)
+    if group_entity is not None and not any(g.kind in ("firm", "audit") for g in words):
+        words.append(GroupWord(group_entity.name, (0, 0)))
+    for g in words:
+        if g.expr is not None:
+            exprs.append(g.expr)
+        elif g.kind.startswith("time:"):
+            exprs.append(date_part(g.kind[5:], date))
+        elif g.kind == "firm":
+            exprs.extend(clauses.firm_columns(listed))
+        elif g.kind == "audit":
+            wanted = [c for c in (listed.columns if listed else ()) if isinstance(c, Expr) and c.label in ("audit id", "firm id")]
+            exprs.extend(wanted or [column("audits", "audit_id")])
+        elif g.kind == "rule":
+            exprs.extend([column("findings", "rulebook"), column("findings", "rule_ref")])
+    if listed:  # "month number and count": a time part the list names is a grouping too
+        for c in listed.columns:
+            if isinstance(c, str) and c.startswith("time:"):
+                exprs.append(date_part(c[5:], date))
+    del text
+    return tuple(dict.fromkeys(exprs))
+
+
+def _aggregates(
+    text: str, work: str, entity: Entity, remediation: re.Match[str] | None, listed: ColumnList | None, grouped: bool
+) -> tuple[Aggregate, ...]:
+    if re.search(r"\b(?:percentage|percent|share|proportion|fraction|ratio)\b|%", text):
+        return (Aggregate(Measure.SHARE),)
+    money = entity is PENALTY or entity is DISPOSITION or re.search(_MONEY, text)
+    value = remediation_days() if remediation else column("dispositions", "penalty_usd") if money else None
+    found: list[tuple[int, Aggregate]] = []
+    for m in re.finditer(r"\b(?:average|mean|avg)\b", work):
+        if value is None:
+            raise NotUnderstood("it asks for an average of something the findings database does not record")
+        found.append((m.start(), Aggregate(Measure.AVG, value)))
+    for m in re.finditer(r"\b(?:total|sum|combined|how much)\b(?! number)", work):
+        if value is not None and not remediation:
+            found.append((m.start(), Aggregate(Measure.SUM, value)))
+    for m in re.finditer(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow often\b|\bfrequen", work):
+        found.append((m.start(), Aggregate(Measure.COUNT)))
+    if remediation and not found:
+        found.append((0, Aggregate(Measure.AVG, value)))
+    distinct = re.search(r"\bhow many (?:distinct|different|unique) rule ref", text)
+    if distinct:
+        return (Aggregate(Measure.COUNT_DISTINCT, column("findings", "rule_ref")),)
+    if found:
+        return tuple(dict.fromkeys(a for _, a in sorted(found, key=lambda f: f[0])))
+    if grouped:
+        return (Aggregate(Measure.COUNT),)
+    if re.search(_LIST_CUE, text) or listed:
+        return (Aggregate(Measure.LIST),)
+    raise NotUnderstood("it does not ask for a count, a total, an average, a share or a list")
+
+
+def _outputs(listed: ColumnList | None, entity: Entity) -> tuple[Expr, ...]:
+    wanted = [c for c in (listed.columns if listed else ()) if isinstance(c, Expr)]
+    if not wanted:
+        if entity is PENALTY:
+            return (column("dispositions", "finding_id"), column("dispositions", "penalty_usd"))
+        if entity is FIRM:
+            return (column("firms", "firm_id"), column("firms", "name"))
+        return (entity.key_expr,)
+    # An id the entity's own table holds is read there, without a join for it.
+    own = [column(entity.table, c.sql.split(".")[1]) if c.sql.split(".")[1] in ("firm_id", "audit_id", "finding_id") and _has(entity.table, c) else c for c in wanted]
+    return tuple(own)
+
+
+def _has(table: str, expr: Expr) -> bool:
+    from arbiter_analysis.findings.schema import TABLES
+
+    return expr.sql.split(".")[1] in TABLES[table].column_names
+
+
+def _merge(conditions: list[Condition]) -> list[Condition]:
+    """One condition per column: values said of the same column are alternatives
+    ("high or critical")."""
+    by_column: dict[str, list[Condition]] = {}
+    kept: list[Condition] = []
+    for c in conditions:
+        m = re.fullmatch(r"(\w+\.\w+) = ('[^']*')", c.sql)
+        if m:
+            by_column.setdefault(m.group(1), []).append(c)
+        elif c.sql not in {k.sql for k in kept}:
+            kept.append(c)
+    for name, same in by_column.items():
+        values = list(dict.fromkeys(re.fullmatch(r"\w+\.\w+ = ('[^']*')", c.sql).group(1) for c in same))  # type: ignore[union-attr]
+        if len(values) == 1:
+            kept.append(same[0])
+        else:
+            label = " or ".join(v.strip("'") for v in values)
+            kept.append(Condition(f"{name} IN ({', '.join(values)})", same[0].tables, f"{same[0].label.split(' is ')[0]} is {label}", same[0].position))
+    return kept
+
+
+def _split_share(meaning: Meaning, targets: Condition | None, mentions: list[clauses.Mention]) -> Meaning:
+    """What a share counts: the target condition, else the filters said after the entity
+    ("percentage of audits still open"), else all value filters ("share of critical
+    findings"); the rest (periods among them) is what it is a share of."""
+    if targets:
+        return replace(meaning, numerator=(targets,))
+    at = next((m.span[0] for m in mentions if m.entity is meaning.entity), 0)
+    values = [c for c in meaning.conditions if "DATE '" not in c.sql and c is not meaning.entity.condition]
+    numerator = [c for c in values if c.position > at] or values
+    if not numerator:
+        raise NotUnderstood("it asks for a share without saying of what")
+    base = tuple(c for c in meaning.conditions if c not in numerator)
+    return replace(meaning, numerator=tuple(numerator), conditions=base)
+
+
+_PARENT_SIDE = {"firms": {"firms"}, "audits": {"audits", "firms"}}
+_ZERO = r"\bas (?:zero|0)\b|\bshow (?:0|zero)\b|\binclud\w*\b[^.?]*\b(?:zero|none)\b|\bwith none\b"
+
+
+def _per_parent(
+    meaning: Meaning,
+    text: str,
+    limit: tuple[clauses.Threshold, Entity, clauses.Span] | None,
+    absent: tuple[Entity, clauses.Span] | None,
+    groups: list[GroupWord],
+    listed: ColumnList | None,
+) -> Meaning:
+    zero = bool(re.search(_ZERO, text)) and not re.search(r"\b(?:leave out|exclude|omit|skip)\b", text)
+    average = re.search(r"\b(?:average|mean) (?:number|count) of (\w+) (?:per|for each|in each) (audit|firm)\b", text)
+    entity = meaning.entity
+    if absent:
+        return _with_child(meaning, PerParent.NONE, entity, absent[0])
+    if limit:
+        threshold, child, _ = limit
+        if threshold.operator == ">=" and threshold.value == 1:
+            if zero:
+                return _with_child(meaning, PerParent.PARENTS_WITH_CHILD, _parent_of(meaning, entity), child)
+            key = child.key_expr
+            exists = Condition(f"{key.sql} IS NOT NULL", key.tables, f"at least one {child.name}")
+            return replace(meaning, conditions=(*meaning.conditions, exists), distinct=True)
+        return replace(_with_child(meaning, PerParent.THRESHOLD, entity, child), threshold=threshold)
+    if average:
+        parent = AUDIT if average.group(2) == "audit" else FIRM
+        child = next((m.entity for m in clauses.mentions(average.group(1)) if m), FINDING)
+        return _with_child(meaning, PerParent.AVERAGE if zero else PerParent.COUNT, parent, child)
+    if zero and (meaning.groups or groups):
+        return _with_child(meaning, PerParent.SUM_COUNT, _parent_of(meaning, entity), entity)
+    del listed
+    return meaning
+
+
+def _parent_of(meaning: Meaning, entity: Entity) -> Entity:
+    tables = {t for g in meaning.groups for t in g.tables}
+    if entity in (FIRM, AUDIT) and not tables - _PARENT_SIDE[entity.table]:
+        return entity
+    if "audits" in tables:
+        return AUDIT
+    if "firms" in tables:
+        return FIRM
+    raise NotUnderstood("it asks to count rows with none as zero for a grouping that is not of firms or audits")
+
+
+def _with_child(meaning: Meaning, mode: PerParent, parent: Entity, child: Entity) -> Meaning:
+    if parent not in (FIRM, AUDIT) or child in (FIRM, parent):
+        raise NotUnderstood(f"it counts {child.plural} per {parent.name}, which the database does not relate that way")
+    side = _PARENT_SIDE[parent.table]
+    child_conditions = tuple(c for c in meaning.conditions if not c.tables <= side)
+    if child.condition and child.condition.sql not in {c.sql for c in child_conditions}:
+        child_conditions += (child.condition,)
+    outer = tuple(c for c in meaning.conditions if c.tables <= side and c is not child.condition)
+    return replace(
+        meaning,
+        entity=parent,
+        conditions=outer,
+        per_parent=(mode, ChildCount(parent, child, child_conditions)),
+    )
