@@ -67,7 +67,8 @@ def value_filters(text: str, original: str) -> list[tuple[Condition, Entity, Spa
             cond = phrase.condition
             word = m.group(0)
             if word in ("open", "closed") and _said_of_audits(text, m.span()):
-                cond = AUDIT_OPEN if word == "open" else AUDIT_CLOSED
+                negated = re.search(r"(?:\bnot|n't|\bnever)(?: \w+){0,2} $", text[: m.start()])
+                cond = AUDIT_OPEN if (word == "open") != bool(negated) else AUDIT_CLOSED
                 found.append((_at(cond, m.start()), AUDIT, m.span()))
                 continue
             found.append((_at(cond, m.start()), phrase.entity, m.span()))
@@ -204,10 +205,10 @@ def _output(part: str, item_patterns: list[str]) -> Expr | str:
     return "measure"
 
 
-def order(text: str) -> tuple[Order, Span] | None:
+def order(text: str) -> tuple[Order, list[Span]] | None:
     """Top-N, most, fewest; the tie-break direction a question asks for."""
     desc = re.search(rf"\btop {NUMBER}\b|\b(?:which |the )?{NUMBER}? ?(?:most|highest|largest|biggest)\b", text)
-    asc = re.search(rf"\bbottom {NUMBER}\b|\b(?:which |the )?{NUMBER}? ?(?:fewest|least|lowest|smallest)\b", text)
+    asc = re.search(rf"\bbottom {NUMBER}\b|\b(?:which |the )?{NUMBER}? ?(?:fewest|(?<!at )least|lowest|smallest)\b", text)
     found = min((m for m in (desc, asc) if m), key=lambda m: m.start(), default=None)
     if found is None:
         return None
@@ -218,7 +219,8 @@ def order(text: str) -> tuple[Order, Span] | None:
     limit = number_value(number) if number else 1
     ties = re.search(r"\bt(?:ie|ied|ies)\b[^.;?]*", text)
     ties_desc = bool(ties and re.search(r"\b(?:latest|later|highest|most recent|last)\b", ties.group(0)))
-    return Order(descending=found is desc, limit=limit, ties_descending=ties_desc), found.span()
+    spans = [found.span()] + ([ties.span()] if ties else [])
+    return Order(descending=found is desc, limit=limit, ties_descending=ties_desc), spans
 
 
 _COMPARE = {

@@ -30,9 +30,12 @@ from arbiter_analysis.text2sql.vocabulary import (
     FINDING,
     FIRM,
     PENALTY,
+    GROUP_NOUNS,
     REMEDIATED,
     normalise,
 )
+
+_GROUP_EXPRS = {e for _, e in GROUP_NOUNS}
 
 
 class NotUnderstood(Exception):
@@ -60,36 +63,43 @@ def understand(question: str, *, today: dt.date) -> Meaning:
     found_periods = periods(work, today)
     for period in found_periods:
         work = blank(work, period.span)
+    filters = clauses.value_filters(work, question)
+    zero_phrase = re.search(_ZERO_PHRASE, work)
+    if zero_phrase:
+        work = blank(work, zero_phrase.span())
+    average = re.search(_AVERAGE_PER, work)
+    if average:
+        work = blank(work, (average.start(2) - 1, average.end()))
+    ordering = clauses.order(work)
+    for span in ordering[1] if ordering else ():
+        work = blank(work, span)
+    unknown = clauses.unknown_group(work)
+    if unknown:
+        raise NotUnderstood(f"the findings database has nothing called '{unknown[:64]}' to group by")
+    groups = clauses.group_words(work)
+    for g in groups:
+        work = blank(work, g.span)
     listed = clauses.column_list(work)
     if listed:
         work = blank(work, listed.span)
-    ordering = clauses.order(work)
-    if ordering:
-        work = blank(work, ordering[1])
     above_average = re.search(r"\babove (?:the )?(?:average|mean)\b(?: [a-z]+){0,2}", work)
     if above_average:
         work = blank(work, above_average.span())
     limit = clauses.threshold(work)
     if limit:
         work = blank(work, limit[2])
-    absent = clauses.absence(text)
+    absent = clauses.absence(work)
     if absent:
         work = blank(work, absent[1])
-    unknown = clauses.unknown_group(text)
-    if unknown:
-        raise NotUnderstood(f"the findings database has nothing called '{unknown[:64]}' to group by")
-    groups = clauses.group_words(work)
-    for g in groups:
-        work = blank(work, g.span)
-    filters = clauses.value_filters(work, question)
+    mentions = clauses.mentions(work)
     for _, _, span in filters:
         work = blank(work, span)
-    mentions = clauses.mentions(work)
     rule_refs = re.search(r"\brule ref(?:erence)?s?\b|\brules\b", work)
     remediation = re.search(_REMEDIATION_TIME, text)
 
     entity, group_entity = _entities(work, mentions, ordering is not None, rule_refs, remediation)
     conditions = [c for c, _, _ in filters] + [m.condition for m in mentions if m.condition]
+    conditions += [m.entity.condition for m in mentions if m.entity.condition]
     if entity.condition:
         conditions.append(entity.condition)
     if remediation or targets:
@@ -98,8 +108,13 @@ def understand(question: str, *, today: dt.date) -> Meaning:
     date = date_column(text, entity, fined=bool(fined))
     for period in found_periods:
         conditions.append(Condition(within(date, period), date.tables, f"{date.label} in {period.label}", period.span[0]))
+    if ordering and rule_refs and group_entity is None and not groups:
+        groups.append(GroupWord("rule", (0, 0)))
     group_exprs = _group_exprs(groups, group_entity, listed, date, text)
-    aggregates = _aggregates(text, work, entity, remediation, listed, bool(group_exprs) or ordering is not None)
+    aggregates = _aggregates(text, work, entity, remediation, listed, bool(group_exprs) or ordering is not None, bool(change))
+    if aggregates[0].measure is not Measure.LIST and listed:
+        named = [c for c in listed.columns if isinstance(c, Expr) and c in _GROUP_EXPRS]
+        group_exprs = tuple(dict.fromkeys([*group_exprs, *named]))
 
     meaning = Meaning(
         entity=entity,
@@ -202,14 +217,14 @@ def _group_exprs(
 
 
 def _aggregates(
-    text: str, work: str, entity: Entity, remediation: re.Match[str] | None, listed: ColumnList | None, grouped: bool
+    text: str, work: str, entity: Entity, remediation: re.Match[str] | None, listed: ColumnList | None, grouped: bool, change: bool
 ) -> tuple[Aggregate, ...]:
-    if re.search(r"\b(?:percentage|percent|share|proportion|fraction|ratio)\b|%", text):
+    if not change and re.search(r"\b(?:percentage|percent|share|proportion|fraction|ratio)\b|%", text):
         return (Aggregate(Measure.SHARE),)
     money = entity is PENALTY or entity is DISPOSITION or re.search(_MONEY, text)
     value = remediation_days() if remediation else column("dispositions", "penalty_usd") if money else None
     found: list[tuple[int, Aggregate]] = []
-    for m in re.finditer(r"\b(?:average|mean|avg)\b", work):
+    for m in re.finditer(r"\b(?:average|mean|avg)\b(?! (?:number|count) of)", work):
         if value is None:
             raise NotUnderstood("it asks for an average of something the findings database does not record")
         found.append((m.start(), Aggregate(Measure.AVG, value)))
@@ -220,7 +235,7 @@ def _aggregates(
         found.append((m.start(), Aggregate(Measure.COUNT)))
     if remediation and not found:
         found.append((0, Aggregate(Measure.AVG, value)))
-    distinct = re.search(r"\bhow many (?:distinct|different|unique) rule ref", text)
+    distinct = re.search(r"\bhow many (?:distinct|different|unique) (?:\w+ ){0,2}rule ref", text)
     if distinct:
         return (Aggregate(Measure.COUNT_DISTINCT, column("findings", "rule_ref")),)
     if found:
@@ -240,8 +255,12 @@ def _outputs(listed: ColumnList | None, entity: Entity) -> tuple[Expr, ...]:
         if entity is FIRM:
             return (column("firms", "firm_id"), column("firms", "name"))
         return (entity.key_expr,)
+    return _outputs_of(tuple(wanted), entity)
+
+
+def _outputs_of(wanted: tuple[Expr, ...], entity: Entity) -> tuple[Expr, ...]:
     # An id the entity's own table holds is read there, without a join for it.
-    own = [column(entity.table, c.sql.split(".")[1]) if c.sql.split(".")[1] in ("firm_id", "audit_id", "finding_id") and _has(entity.table, c) else c for c in wanted]
+    own = [column(entity.table, c.sql.split(".")[1]) if c.sql and c.sql.split(".")[1] in ("firm_id", "audit_id", "finding_id") and _has(entity.table, c) else c for c in wanted]
     return tuple(own)
 
 
@@ -288,6 +307,8 @@ def _split_share(meaning: Meaning, targets: Condition | None, mentions: list[cla
 
 
 _PARENT_SIDE = {"firms": {"firms"}, "audits": {"audits", "firms"}}
+_AVERAGE_PER = r"\b(?:average|mean) (?:number|count) of (\w+) ((?:per|for each|in each) (audit|firm))\b"
+_ZERO_PHRASE = r"\bcounting [^.?;]*? as (?:zero|0)\b"
 _ZERO = r"\bas (?:zero|0)\b|\bshow (?:0|zero)\b|\binclud\w*\b[^.?]*\b(?:zero|none)\b|\bwith none\b"
 
 
@@ -300,7 +321,7 @@ def _per_parent(
     listed: ColumnList | None,
 ) -> Meaning:
     zero = bool(re.search(_ZERO, text)) and not re.search(r"\b(?:leave out|exclude|omit|skip)\b", text)
-    average = re.search(r"\b(?:average|mean) (?:number|count) of (\w+) (?:per|for each|in each) (audit|firm)\b", text)
+    average = re.search(_AVERAGE_PER, text)
     entity = meaning.entity
     if absent:
         return _with_child(meaning, PerParent.NONE, entity, absent[0])
@@ -312,14 +333,17 @@ def _per_parent(
             key = child.key_expr
             exists = Condition(f"{key.sql} IS NOT NULL", key.tables, f"at least one {child.name}")
             return replace(meaning, conditions=(*meaning.conditions, exists), distinct=True)
+        if listed and any(isinstance(c, Expr) for c in listed.columns):
+            counted = Expr("", frozenset(), "number")  # the child count, where the list names it
+            outputs = tuple(c if isinstance(c, Expr) else counted for c in listed.columns)
+            meaning = replace(meaning, outputs=_outputs_of(outputs, entity), aggregates=(Aggregate(Measure.LIST),))
         return replace(_with_child(meaning, PerParent.THRESHOLD, entity, child), threshold=threshold)
     if average:
-        parent = AUDIT if average.group(2) == "audit" else FIRM
+        parent = AUDIT if average.group(3) == "audit" else FIRM
         child = next((m.entity for m in clauses.mentions(average.group(1)) if m), FINDING)
         return _with_child(meaning, PerParent.AVERAGE if zero else PerParent.COUNT, parent, child)
     if zero and (meaning.groups or groups):
         return _with_child(meaning, PerParent.SUM_COUNT, _parent_of(meaning, entity), entity)
-    del listed
     return meaning
 
 

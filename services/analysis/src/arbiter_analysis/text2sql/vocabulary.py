@@ -158,7 +158,7 @@ OUTPUT_NOUNS: tuple[tuple[str, Expr], ...] = (
     (r"clos(?:e|ed|ing) dates?|closed on", column("audits", "closed_on")),
     (r"identification dates?|dates? identified|identified on", column("findings", "identified_on")),
     (r"remediation dates?|remediated on", column("findings", "remediated_on")),
-    (r"(?:penalty )?amounts?|penalty(?: in usd)?", column("dispositions", "penalty_usd")),
+    (r"(?:penalty )?amounts?|penalty in usd|penalty amounts?", column("dispositions", "penalty_usd")),
     (r"rule ref(?:erence)?s?", column("findings", "rule_ref")),
     (r"passage ids?", column("findings", "passage_id")),
     (r"summar(?:y|ies)", column("findings", "summary")),
