@@ -292,8 +292,10 @@ def _measure(
         unit = Unit.USD
     else:
         unit = Unit.NUMBER
+    # Only an unnamed expression ("round") takes "average" from the question: a sum or
+    # a count in the same result is still a sum or a count.
     averaged = bool(words & _AVERAGE_WORDS) or (
-        generic and bool(_AVERAGE_QUESTION.search(question))
+        bool(words & _GENERIC) and bool(_AVERAGE_QUESTION.search(question))
     )
     additive = not (words & _NOT_ADDITIVE or averaged or unit in (Unit.PERCENT, Unit.DAYS))
     if words & _GENERIC and not integral:

@@ -245,27 +245,31 @@ def _series(writer: _Writer, key: Key, measure: ColumnInfo, rows: list[tuple[Cel
 
 
 def _change(writer: _Writer, first: Decimal, last: Decimal, measure: ColumnInfo) -> str:
-    """ "rose by 120 (+35.2%)", "fell by 3.10 percentage points", "stayed flat (+1.2%)"."""
+    """ "rose by 120 (+35.2%)", "fell by 3.10 percentage points", "stayed flat (+2,
+    +1.2%)"."""
     change = last - first
     sign = "+" if change >= 0 else "-"
     if measure.unit is Unit.PERCENT:
         # A change in a percentage is said in points; a percent of a percent misleads.
         writer.figure("change", change, _points(measure))
-        size = f"{abs(change):,.2f} percentage points"
+        sizes = [f"{abs(change):,.2f} percentage points"]
         flat = abs(change) < 1
     else:
-        size = format_value(abs(change), measure)
         writer.figure("change", change, measure)
+        sizes = [format_value(abs(change), measure)]
         percent = None if first == 0 else (100 * change / abs(first)).quantize(Decimal("0.1"))
         if percent is not None:
             writer.figures.append(
                 Figure("change_percent", percent, f"{percent:+}%", measure=measure.label)
             )
-            size = f"{size} ({sign}{abs(percent)}%)"
+            sizes.append(f"{abs(percent)}%")
         flat = change == 0 if percent is None else abs(percent) < FLAT_PERCENT
+    if change == 0:
+        return "stayed the same"
     if flat:
-        return f"stayed flat ({sign}{size})" if change else "stayed flat"
-    return f"{'rose' if change > 0 else 'fell'} by {size}"
+        return f"stayed flat ({', '.join(sign + size for size in sizes)})"
+    relative = f" ({sign}{sizes[1]})" if len(sizes) > 1 else ""
+    return f"{'rose' if change > 0 else 'fell'} by {sizes[0]}{relative}"
 
 
 def _points(measure: ColumnInfo) -> ColumnInfo:
