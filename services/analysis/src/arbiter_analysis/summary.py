@@ -201,9 +201,8 @@ def _categories(
         text = writer.figure("total", total, measure)
         writer.say(f"The total {measure.label} across the {len(pairs)} {_noun(key, 2)} is {text}.")
     if len({v for _, v in pairs}) == 1:
-        writer.say(
-            f"All {len(pairs)} {_noun(key, 2)} have the same {measure.label}: {pairs[0][1]:,}."
-        )
+        same = format_value(pairs[0][1], measure)
+        writer.say(f"All {len(pairs)} {_noun(key, 2)} have the same {measure.label}: {same}.")
         return
     if total is not None:
         top = _extreme(writer, "top", pairs, measure, total)
