@@ -245,7 +245,7 @@ def test_a_bar_chart_renders_to_a_png_with_bars() -> None:
 
 
 async def test_line_stack_and_group_render_off_the_event_loop() -> None:
-    grouped = [
+    grouped: list[list[Cell]] = [
         [f, o, Decimal(len(f) + len(o))] for f in ("bank", "insurer") for o in ("warning", "fine")
     ]
     specs = [
