@@ -7,7 +7,10 @@ the joined table to another one."""
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
+from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.schema import MappingSchema
@@ -21,6 +24,7 @@ _COLUMNS: dict[str, object] = {
     SCHEMA: {t.name: {c.name: "text" for c in t.columns} for t in TABLES.values()}
 }
 """The schema as the resolver needs it: names only (types do not change resolution)."""
+_UNKNOWN = re.compile(r"Unknown column: (\w+)")
 
 
 def check_columns(query: exp.Query) -> None:
@@ -39,10 +43,23 @@ def check_columns(query: exp.Query) -> None:
         scopes = traverse_scope(resolved)
     except RecursionError:
         raise QueryRefused(Refusal.TOO_DEEP, "the query is nested too deeply to check") from None
+    except OptimizeError as error:
+        # The resolver stops at a qualified column its table lacks (`f.text`); its message
+        # is the only place that names it.
+        unknown = _UNKNOWN.fullmatch(str(error))
+        what = f"{cut(unknown.group(1))} is" if unknown else "a column of the query is"
+        raise QueryRefused(
+            Refusal.UNKNOWN_COLUMN, f"{what} not a column of the table it names"
+        ) from None
     except Exception:  # the resolver reads hostile trees; a tree it cannot resolve is refused
         raise QueryRefused(
             Refusal.UNKNOWN_COLUMN, "the query's column names could not be resolved"
         ) from None
+    for row in resolved.find_all(exp.TableColumn):
+        raise QueryRefused(
+            Refusal.UNKNOWN_COLUMN,
+            f"{cut(row.name)} names a whole row, not a column; name the columns you need",
+        )
     for scope in scopes:
         for column in scope.columns:
             _check_column(scope, column)

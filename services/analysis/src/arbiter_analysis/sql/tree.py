@@ -29,6 +29,7 @@ from arbiter_analysis.sql.text import DIALECT
 _ALLOWED = QUERY_NODES | VALUE_NODES | FUNCTIONS
 _IDENTIFIER_CHARS = re.compile(r"[\x20-\x7e]+")
 _WORDS = re.compile(r"(?<!^)(?=[A-Z])")
+_FUNCTION_NAME = re.compile(r"[^\W\d]\w*")
 
 
 def check_tree(query: exp.Query, limits: GuardLimits) -> None:
@@ -90,9 +91,14 @@ def _check_kind(node: exp.Expr) -> None:
         if not quoted and folded(node.name) in NAMED_FUNCTIONS:
             return
     if isinstance(node, exp.Func):
-        raise QueryRefused(
-            Refusal.FUNCTION_NOT_ALLOWED, f"function {function_name(node)} is not allowed"
+        name = function_name(node)
+        # an operator sqlglot models as a function (`~`) has no name to show: its kind is
+        reason = (
+            f"function {name} is not allowed"
+            if _FUNCTION_NAME.fullmatch(name)
+            else f"{_words(kind)} is not allowed in a query"
         )
+        raise QueryRefused(Refusal.FUNCTION_NOT_ALLOWED, reason)
     form = STRING_FORMS.get(kind)
     if form is not None:
         raise QueryRefused(
@@ -100,8 +106,12 @@ def _check_kind(node: exp.Expr) -> None:
         )
     if isinstance(node, (exp.DDL, exp.Command, exp.Set, exp.Transaction, exp.Copy)):
         raise QueryRefused(Refusal.NOT_SELECT, "only SELECT queries are allowed")
-    words = _WORDS.sub(" ", kind.__name__).lower()
-    raise QueryRefused(Refusal.CONSTRUCT_NOT_ALLOWED, f"{words} is not allowed in a query")
+    raise QueryRefused(Refusal.CONSTRUCT_NOT_ALLOWED, f"{_words(kind)} is not allowed in a query")
+
+
+def _words(kind: type[exp.Expr]) -> str:
+    """A node kind in words (`RegexpLike` -> `regexp like`)."""
+    return _WORDS.sub(" ", kind.__name__).lower()
 
 
 def _check_literal(node: exp.Literal, limits: GuardLimits) -> None:
