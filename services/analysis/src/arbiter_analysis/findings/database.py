@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import asyncpg
 from arbiter_kit import metrics
@@ -21,8 +22,10 @@ from arbiter_kit.errors import FailedPrecondition, Unavailable
 
 from arbiter_analysis.config import DatabaseConfig
 from arbiter_analysis.findings import migrate, roles
-from arbiter_analysis.findings.migrate import Connection
 from arbiter_analysis.table import Cell, ResultTable
+
+if TYPE_CHECKING:
+    from arbiter_analysis.findings.migrate import Connection
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,7 @@ class FindingsDatabase:
             min_size=0,
             max_size=c.reader_pool_size,
             timeout=c.connect_timeout_seconds,
-            server_settings=roles.reader_settings(c),
+            server_settings=roles.session_settings(c),
         )
 
     async def close(self) -> None:

@@ -7,12 +7,16 @@ loaded before; tables holding rows that are not a sample are never replaced unle
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from arbiter_kit.errors import FailedPrecondition
 
-from arbiter_analysis.findings.migrate import META_SCHEMA, Connection
+from arbiter_analysis.findings.migrate import META_SCHEMA
 from arbiter_analysis.findings.sample import LABEL, Sample
 from arbiter_analysis.findings.schema import SCHEMA, TABLES
+
+if TYPE_CHECKING:
+    from arbiter_analysis.findings.migrate import Connection
 
 _LOCK_KEY = 0x41524244  # "ARBD": one loader at a time
 

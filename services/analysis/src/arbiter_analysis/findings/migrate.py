@@ -11,13 +11,17 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import asyncpg
 from arbiter_kit.errors import FailedPrecondition
-from asyncpg.pool import PoolConnectionProxy
 
-Connection = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
-"""A connection of its own or one lent by a pool: what every findings function takes."""
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+    Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+    """A connection of its own or one lent by a pool: what every findings function takes."""
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 META_SCHEMA = "arbiter_meta"
 """Where Arbiter keeps its bookkeeping, apart from `findings` (the reader never sees it)."""

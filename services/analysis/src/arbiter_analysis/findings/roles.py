@@ -8,7 +8,8 @@ separate reader role, limited in three layers:
   on the database and every right on schema `public`, so the reader can create nothing
   anywhere and write nowhere, whatever it SETs;
 * settings, per role and database by the superuser (`restrict_as_admin`) and again per
-  session by the service's pool (`reader_settings`): read-only transactions, a statement
+  session by the service's pool (`session_settings`; `temp_file_limit` only the superuser
+  may set, so it holds only where the roles were made by one): read-only transactions, a statement
   timeout, an idle-in-transaction timeout, a temp-file limit, `search_path = findings`;
 * functions, revoked from PUBLIC by the superuser (`DENIED_FUNCTIONS`: sleeping, settings,
   large objects, files, signals, advisory locks, notifications).
@@ -23,11 +24,16 @@ is never granted."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from arbiter_kit.errors import FailedPrecondition
 
 from arbiter_analysis.config import DatabaseConfig
-from arbiter_analysis.findings.migrate import META_SCHEMA, Connection
+from arbiter_analysis.findings.migrate import META_SCHEMA
 from arbiter_analysis.findings.schema import SCHEMA
+
+if TYPE_CHECKING:
+    from arbiter_analysis.findings.migrate import Connection
 
 DENIED_FUNCTIONS = (
     "pg_sleep",
@@ -90,6 +96,16 @@ def ident(name: str) -> str:
 def literal(value: str) -> str:
     """`value` as a quoted SQL string literal (utility statements take no parameters)."""
     return "'" + value.replace("'", "''") + "'"
+
+
+SUPERUSER_SETTINGS = ("temp_file_limit",)
+"""Reader settings only a superuser may set (per role, by `restrict_as_admin`): a
+session cannot set them for itself, so the pool leaves them out."""
+
+
+def session_settings(config: DatabaseConfig) -> dict[str, str]:
+    """The reader settings a session may set for itself (the pool sets them on connect)."""
+    return {k: v for k, v in reader_settings(config).items() if k not in SUPERUSER_SETTINGS}
 
 
 def reader_settings(config: DatabaseConfig) -> dict[str, str]:

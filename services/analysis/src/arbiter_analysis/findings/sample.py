@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
@@ -116,6 +117,13 @@ class Sample:
 def passages(corpus_path: Path) -> dict[str, list[tuple[Passage, int]]]:
     """Citable passages per rulebook, each with its weight: a passage that imposes an
     obligation ("must", "shall", "is required") is five times as likely as another."""
+    stat = corpus_path.stat()
+    return _passages(corpus_path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=2)
+def _passages(corpus_path: Path, mtime_ns: int, size: int) -> dict[str, list[tuple[Passage, int]]]:
+    """`passages`, read once per version of the corpus file (callers never change it)."""
     found: dict[str, list[tuple[Passage, int]]] = {name: [] for name in RULEBOOK_WEIGHTS}
     with corpus_path.open(encoding="utf-8") as lines:
         for line in lines:
