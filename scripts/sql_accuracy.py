@@ -41,8 +41,9 @@ async def measure(questions: Path, seed: int, cluster: Cluster, show_failures: b
         await owner.close()
     reader = await asyncpg.connect(dsn(READER, c.reader, port, DATABASE))
     scores, failures, unmapped, timings = [], [], 0, []
+    lines = await asyncio.to_thread(lambda: questions.read_text().splitlines())
     try:
-        for line in questions.read_text().splitlines():
+        for line in lines:
             q = json.loads(line)
             started = time.perf_counter()
             answer = translate(q["question"], today=TODAY)
@@ -53,7 +54,9 @@ async def measure(questions: Path, seed: int, cluster: Cluster, show_failures: b
                 try:
                     rows = [tuple(r) for r in await reader.fetch(answer.sql)]
                     correct = results_match(gold, rows, order_matters=q["order_matters"])
-                    why = f"rows differ: gold {gold[:3]} ... ({len(gold)}), ours {rows[:3]} ... ({len(rows)})"
+                    why = (
+                        f"rows differ: gold {gold[:3]} ({len(gold)}), ours {rows[:3]} ({len(rows)})"
+                    )
                 except asyncpg.PostgresError as error:
                     why = f"database error: {error}"
             else:
@@ -65,12 +68,15 @@ async def measure(questions: Path, seed: int, cluster: Cluster, show_failures: b
     finally:
         await reader.close()
     report = accuracy_of(scores)
-    print(f"overall {report.overall.value:.3f} ({report.overall.correct}/{report.overall.total}), unmapped {unmapped}")
+    overall = report.overall
+    print(f"overall {overall.value:.3f} ({overall.correct}/{overall.total}), unmapped {unmapped}")
     for name, part in (("kind", report.per_kind), ("difficulty", report.per_difficulty)):
         for key, acc in part.items():
             print(f"  {name} {key:18} {acc.value:.3f} ({acc.correct}/{acc.total})")
     timings.sort()
-    print(f"translate p50 {1000 * timings[len(timings) // 2]:.2f} ms, max {1000 * timings[-1]:.2f} ms")
+    print(
+        f"translate p50 {1000 * timings[len(timings) // 2]:.2f} ms, max {1000 * timings[-1]:.2f} ms"
+    )
     if show_failures:
         for f in failures:
             print("\n".join(("", *f)))

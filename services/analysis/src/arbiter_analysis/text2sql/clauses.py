@@ -15,7 +15,6 @@ from arbiter_analysis.text2sql.vocabulary import (
     AUDIT_OPEN,
     ENTITY_NOUNS,
     FINDING,
-    FIRM,
     GROUP_NOUNS,
     NUMBER,
     OUTPUT_NOUNS,
@@ -49,12 +48,12 @@ def mentions(text: str) -> list[Mention]:
                 found.append(Mention(phrase.entity, m.span(), phrase.condition))
     found.sort(key=lambda m: m.span)
     kept: list[Mention] = []
-    for m in found:  # "virtual asset firms" is one mention, not two
-        if kept and m.span[0] < kept[-1].span[1]:
-            if m.span[1] - m.span[0] > kept[-1].span[1] - kept[-1].span[0]:
-                kept[-1] = m
+    for mention in found:  # "virtual asset firms" is one mention, not two
+        if kept and mention.span[0] < kept[-1].span[1]:
+            if mention.span[1] - mention.span[0] > kept[-1].span[1] - kept[-1].span[0]:
+                kept[-1] = mention
             continue
-        kept.append(m)
+        kept.append(mention)
     return kept
 
 
@@ -101,9 +100,18 @@ def _said_of_audits(text: str, span: Span) -> bool:
     return bool(nouns) and min(nouns)[1] == "audit"
 
 
-_GROUP_LEAD = r"\b(?:per|by|for each|for every|each|in each|of each|across|grouped by|split by|broken down by|by the)\s+"
+_GROUP_LEAD = (
+    r"\b(?:per|by|for each|for every|each|in each|of each|across|grouped by|split by"
+    r"|broken down by|by the)\s+"
+)
 TIME_NOUN = r"(year|quarter|month)s?\b"
-_TIME_WORDS = {"monthly": "month", "yearly": "year", "annual": "year", "annually": "year", "quarterly": "quarter"}
+_TIME_WORDS = {
+    "monthly": "month",
+    "yearly": "year",
+    "annual": "year",
+    "annually": "year",
+    "quarterly": "quarter",
+}
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,9 @@ def group_words(text: str) -> list[GroupWord]:
             if match is None:
                 break
             found.append(match)
-            more = re.match(r"\s*(?:,|and|, and)\s*(?:by\s+|per\s+)?(?:the\s+)?", text[match.span[1] :])
+            more = re.match(
+                r"\s*(?:,|and|, and)\s*(?:by\s+|per\s+)?(?:the\s+)?", text[match.span[1] :]
+            )
             if not more:
                 break
             position = match.span[1] + more.end()
@@ -144,7 +154,9 @@ def group_words(text: str) -> list[GroupWord]:
     return sorted({g.span: g for g in found}.values(), key=lambda g: g.span)
 
 
-def _noun_at(text: str, position: int, nouns: list[tuple[str, str, Expr | None]]) -> GroupWord | None:
+def _noun_at(
+    text: str, position: int, nouns: list[tuple[str, str, Expr | None]]
+) -> GroupWord | None:
     for pattern, kind, expr in nouns:
         m = re.compile(rf"(?:{pattern})\b").match(text, position)
         if m:
@@ -155,15 +167,19 @@ def _noun_at(text: str, position: int, nouns: list[tuple[str, str, Expr | None]]
     return None
 
 
-_KNOWN_AFTER_BY = r"(?:number|count|total|amount|value|size|how|decision|the|a|an|date|which|far|\d)"
+_KNOWN_AFTER_BY = (
+    r"rule|rules|firm|firms|compan(?:y|ies)|audits?|findings?|penalty|dispositions?|decisions?"
+    r"|number|count|total|amount|value|size|how|the|a|an|date|which|far|\d+|kind|type"
+    r"|decided|identification|identified|start|started|calendar"
+)
 
 
 def unknown_group(text: str) -> str | None:
     """A word the question groups by that the database has no column for ("per country")."""
-    known = [p for p, _ in GROUP_NOUNS] + [TIME_NOUN, r"rule", r"firm", r"compan", r"audit"]
-    known += [r"finding", r"penalty", r"disposition", _KNOWN_AFTER_BY, r"decid", r"identif", r"start"]
-    for m in re.finditer(r"\b(?:per|by|for each|for every|grouped by|broken down by)\s+(?:the\s+)?([a-z]+)", text):
-        if not any(re.match(p, m.group(1)) for p in known):
+    known = [p for p, _ in GROUP_NOUNS] + [TIME_NOUN, _KNOWN_AFTER_BY]
+    lead = r"\b(?:per|by|for each|for every|grouped by|broken down by)\s+(?:the\s+)?([a-z]+)"
+    for m in re.finditer(lead, text):
+        if not any(re.fullmatch(rf"(?:{p})", m.group(1)) for p in known):
             return m.group(1)
     return None
 
@@ -176,11 +192,16 @@ class ColumnList:
     span: Span
 
 
-_MEASURE_ITEM = r"(?:the )?(?:count|number(?: of \w+)?|total(?: \w+)?|average(?: \w+)?|percentage(?: [a-z ]*?)?|share)"
+_MEASURE_ITEM = (
+    r"(?:the )?(?:count|number(?: of \w+)?|total(?: \w+)?|average(?: \w+)?"
+    r"|percentage(?: [a-z ]*?)?|share)"
+)
 
 
 def column_list(text: str) -> ColumnList | None:
-    item_patterns = [p for p, _ in OUTPUT_NOUNS] + [r"(?:month|year|quarter)(?: number| of (?:the )?decision)?"]
+    item_patterns = [p for p, _ in OUTPUT_NOUNS] + [
+        r"(?:month|year|quarter)(?: number| of (?:the )?decision)?"
+    ]
     item = r"(?:the )?(?:" + "|".join(item_patterns) + r")"
     listing = re.compile(rf"\b{item}(?:\s*(?:,\s*and|,|and)\s*(?:{item}|{_MEASURE_ITEM}))+")
     for m in listing.finditer(text):
@@ -207,8 +228,14 @@ def _output(part: str, item_patterns: list[str]) -> Expr | str:
 
 def order(text: str) -> tuple[Order, list[Span]] | None:
     """Top-N, most, fewest; the tie-break direction a question asks for."""
-    desc = re.search(rf"\btop {NUMBER}\b|\b(?:which |the )?{NUMBER}? ?(?:most|highest|largest|biggest)\b", text)
-    asc = re.search(rf"\bbottom {NUMBER}\b|\b(?:which |the )?{NUMBER}? ?(?:fewest|(?<!at )least|lowest|smallest)\b", text)
+    desc = re.search(
+        rf"\btop {NUMBER}\b|\b(?:which |the )?{NUMBER}? ?(?:most|highest|largest|biggest)\b", text
+    )
+    asc = re.search(
+        rf"\bbottom {NUMBER}\b"
+        rf"|\b(?:which |the )?{NUMBER}? ?(?:fewest|(?<!at )least|lowest|smallest)\b",
+        text,
+    )
     found = min((m for m in (desc, asc) if m), key=lambda m: m.start(), default=None)
     if found is None:
         return None
@@ -218,7 +245,9 @@ def order(text: str) -> tuple[Order, list[Span]] | None:
         number = which.group(1) if which else None
     limit = number_value(number) if number else 1
     ties = re.search(r"\bt(?:ie|ied|ies)\b[^.;?]*", text)
-    ties_desc = bool(ties and re.search(r"\b(?:latest|later|highest|most recent|last)\b", ties.group(0)))
+    ties_desc = bool(
+        ties and re.search(r"\b(?:latest|later|highest|most recent|last)\b", ties.group(0))
+    )
     spans = [found.span()] + ([ties.span()] if ties else [])
     return Order(descending=found is desc, limit=limit, ties_descending=ties_desc), spans
 
@@ -231,7 +260,7 @@ _COMPARE = {
 
 
 def threshold(text: str) -> tuple[Threshold, Entity, Span] | None:
-    """"more than 10 findings", "at least one penalty": a count of child rows per row."""
+    """ "more than 10 findings", "at least one penalty": a count of child rows per row."""
     words = "|".join(sorted(_COMPARE, key=len, reverse=True))
     nouns = "|".join(p for p, _ in ENTITY_NOUNS)
     m = re.search(rf"\b({words}) {NUMBER} (?:[a-z-]+ ){{0,3}}?({nouns})", text)
@@ -242,9 +271,13 @@ def threshold(text: str) -> tuple[Threshold, Entity, Span] | None:
 
 
 def absence(text: str) -> tuple[Entity, Span] | None:
-    """"never received a penalty", "audits without findings", "with no open findings"."""
+    """ "never received a penalty", "audits without findings", "with no open findings"."""
     nouns = "|".join(p for p, _ in ENTITY_NOUNS)
-    m = re.search(rf"\b(?:never|not once|without(?: any| a)?|with no|with zero|have no|had no)\b(?: [a-z-]+){{0,3}}? ({nouns})", text)
+    m = re.search(
+        r"\b(?:never|not once|without(?: any| a)?|with no|with zero|have no|had no)\b"
+        rf"(?: [a-z-]+){{0,3}}? ({nouns})",
+        text,
+    )
     if not m:
         return None
     entity = next(e for p, e in ENTITY_NOUNS if re.fullmatch(p, m.group(1)))
@@ -253,5 +286,7 @@ def absence(text: str) -> tuple[Entity, Span] | None:
 
 def firm_columns(listed: ColumnList | None) -> tuple[Expr, ...]:
     """The columns that name a firm in a result: those the question lists, else id and name."""
-    wanted = [c for c in (listed.columns if listed else ()) if isinstance(c, Expr) and "firms" in c.tables]
+    wanted = [
+        c for c in (listed.columns if listed else ()) if isinstance(c, Expr) and "firms" in c.tables
+    ]
     return tuple(wanted) or (column("firms", "firm_id"), column("firms", "name"))

@@ -16,9 +16,20 @@ TODAY_PATTERN = re.compile(
     r"|(\d{4})-(\d{2})-(\d{2}),? (?:is )?today(?: is)?",
     re.IGNORECASE,
 )
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": 4}
 
 DATE_CUES: tuple[tuple[str, str, str], ...] = (
@@ -77,14 +88,24 @@ def periods(text: str, today: dt.date) -> list[Period]:
         taken.append(span)
         found.append(Period(start, end, label, span))
 
-    relative = rf"\b(?:in |over |during )?(?:the )?(?:last|past|previous) {NUMBER} (?:calendar |full )?years\b"
+    relative = (
+        rf"\b(?:in |over |during )?(?:the )?(?:last|past|previous) {NUMBER} "
+        r"(?:calendar |full )?years\b"
+    )
     for m in re.finditer(relative, text):
         n = number_value(m.group(1))
-        add(m, dt.date(today.year - n, 1, 1), dt.date(today.year, 1, 1), f"the last {n} calendar years")
+        add(
+            m,
+            dt.date(today.year - n, 1, 1),
+            dt.date(today.year, 1, 1),
+            f"the last {n} calendar years",
+        )
     for m in re.finditer(r"\b(?:in |during )?(last|this|previous) (?:calendar )?year\b", text):
         y = today.year if m.group(1) == "this" else today.year - 1
         add(m, *_year(y), f"{y}")
-    quarter = r"\b(?:in |during )?(?:q([1-4])|(first|second|third|fourth|last) quarter)(?: of)? (\d{4})\b"
+    quarter = (
+        r"\b(?:in |during )?(?:q([1-4])|(first|second|third|fourth|last) quarter)(?: of)? (\d{4})\b"
+    )
     for m in re.finditer(quarter, text):
         q = int(m.group(1)) if m.group(1) else _QUARTER_WORDS[m.group(2)]
         y = int(m.group(3))

@@ -13,6 +13,10 @@ ALIASES = {"findings": "f", "audits": "a", "firms": "fm", "dispositions": "d"}
 """The alias each table has in every query the parser writes."""
 
 
+class NotUnderstood(Exception):
+    """The question, or a part of it, does not map onto the findings database."""
+
+
 @dataclass(frozen=True)
 class Expr:
     """A value a query computes from one or more tables."""
@@ -33,7 +37,10 @@ def date_part(part: str, date: Expr) -> Expr:
 
 
 def remediation_days() -> Expr:
-    remediated, identified = column("findings", "remediated_on"), column("findings", "identified_on")
+    remediated, identified = (
+        column("findings", "remediated_on"),
+        column("findings", "identified_on"),
+    )
     return Expr(
         f"{remediated.sql} - {identified.sql}",
         frozenset({"findings"}),

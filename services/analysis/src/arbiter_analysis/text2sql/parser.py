@@ -13,24 +13,30 @@ from arbiter_analysis.text2sql.clauses import ColumnList, GroupWord, blank
 from arbiter_analysis.text2sql.dates import date_column, periods, within
 from arbiter_analysis.text2sql.meaning import (
     Aggregate,
-    ChildCount,
     Condition,
     Entity,
     Expr,
     Meaning,
     Measure,
-    PerParent,
+    NotUnderstood,
     column,
     date_part,
     remediation_days,
+)
+from arbiter_analysis.text2sql.parents import (
+    AVERAGE_PER,
+    ZERO_PHRASE,
+    outputs_of,
+    per_parent,
+    split_share,
 )
 from arbiter_analysis.text2sql.vocabulary import (
     AUDIT,
     DISPOSITION,
     FINDING,
     FIRM,
-    PENALTY,
     GROUP_NOUNS,
+    PENALTY,
     REMEDIATED,
     normalise,
 )
@@ -38,17 +44,29 @@ from arbiter_analysis.text2sql.vocabulary import (
 _GROUP_EXPRS = {e for _, e in GROUP_NOUNS}
 
 
-class NotUnderstood(Exception):
-    """The question, or a part of it, does not map onto the findings database."""
-
-
-_WRITES = r"\b(?:drop|delete|truncate|insert|update|alter|grant|revoke|create|remove|erase|modify)\b"
+_WRITES = (
+    r"\b(?:drop|delete|truncate|insert|update|alter|grant|revoke|create|remove|erase|modify)\b"
+)
 _REMEDIATION_TIME = (
     r"remediation times?|time to remediat\w*|days? to remediat\w*|how long\b.*\bremediat\w*"
     r"|from identification to remediation|time taken to remediat\w*"
 )
-_TARGET = r"(\d+) (?:days? )?(?:for|on) (critical|high|medium|low)\b|\b(critical|high|medium|low)(?: findings)?:? (\d+)(?: days)?"
-_CUES = r"\bhow many\b|\bnumber of\b|\bcount\b|\bwhich\b|\blist\b|\btotal\b|\baverage\b|\bmean\b|\bshare\b|\bpercentage\b|\btop\b|\bwhat\b"
+_SEVERITY = r"(critical|high|medium|low)"
+_TARGET = (
+    rf"(\d+) (?:days? )?(?:for|on) {_SEVERITY}\b|\b{_SEVERITY}(?: findings)?:? (\d+)(?: days)?"
+)
+_CUES = (
+    r"\bhow many\b|\bnumber of\b|\bcount\b|\bwhich\b|\blist\b|\btotal\b|\baverage\b"
+    r"|\bmean\b|\bshare\b|\bpercentage\b|\btop\b|\bwhat\b"
+)
+_CHANGE = (
+    r"\b(?:percentage|percent|%) change\b|\bchange in\b|\bgrowth\b|\bgrew\b"
+    r"|\bincrease\b|\bdecrease\b|%"
+)
+_NOTHING_KNOWN = (
+    "it names nothing the findings database holds (findings, audits, firms, dispositions, "
+    "penalties)"
+)
 _LIST_CUE = r"^(?:which|list|show|give|name|what are|who)\b"
 _MONEY = r"\busd\b|\bamount|\$|\bdollars?\b|\bmoney\b|\bvalue\b"
 
@@ -56,7 +74,9 @@ _MONEY = r"\busd\b|\bamount|\$|\bdollars?\b|\bmoney\b|\bvalue\b"
 def understand(question: str, *, today: dt.date) -> Meaning:
     text = normalise(question)
     if re.search(_WRITES, text):
-        raise NotUnderstood("it asks to change data; questions here only read the findings database")
+        raise NotUnderstood(
+            "it asks to change data; questions here only read the findings database"
+        )
     work = text
     targets, work = _targets(work)
     change, work = _change(work)
@@ -64,10 +84,10 @@ def understand(question: str, *, today: dt.date) -> Meaning:
     for period in found_periods:
         work = blank(work, period.span)
     filters = clauses.value_filters(work, question)
-    zero_phrase = re.search(_ZERO_PHRASE, work)
+    zero_phrase = re.search(ZERO_PHRASE, work)
     if zero_phrase:
         work = blank(work, zero_phrase.span())
-    average = re.search(_AVERAGE_PER, work)
+    average = re.search(AVERAGE_PER, work)
     if average:
         work = blank(work, (average.start(2) - 1, average.end()))
     ordering = clauses.order(work)
@@ -75,7 +95,9 @@ def understand(question: str, *, today: dt.date) -> Meaning:
         work = blank(work, span)
     unknown = clauses.unknown_group(work)
     if unknown:
-        raise NotUnderstood(f"the findings database has nothing called '{unknown[:64]}' to group by")
+        raise NotUnderstood(
+            f"the findings database has nothing called '{unknown[:64]}' to group by"
+        )
     groups = clauses.group_words(work)
     for g in groups:
         work = blank(work, g.span)
@@ -104,14 +126,30 @@ def understand(question: str, *, today: dt.date) -> Meaning:
         conditions.append(entity.condition)
     if remediation or targets:
         conditions.append(REMEDIATED)
-    fined = any(m.entity is PENALTY for m in mentions) or (limit and limit[1] is PENALTY) or (absent and absent[0] is PENALTY)
+    fined = (
+        any(m.entity is PENALTY for m in mentions)
+        or (limit and limit[1] is PENALTY)
+        or (absent and absent[0] is PENALTY)
+    )
     date = date_column(text, entity, fined=bool(fined))
     for period in found_periods:
-        conditions.append(Condition(within(date, period), date.tables, f"{date.label} in {period.label}", period.span[0]))
+        conditions.append(
+            Condition(
+                within(date, period), date.tables, f"{date.label} in {period.label}", period.span[0]
+            )
+        )
     if ordering and rule_refs and group_entity is None and not groups:
         groups.append(GroupWord("rule", (0, 0)))
     group_exprs = _group_exprs(groups, group_entity, listed, date, text)
-    aggregates = _aggregates(text, work, entity, remediation, listed, bool(group_exprs) or ordering is not None, bool(change))
+    aggregates = _aggregates(
+        text,
+        work,
+        entity,
+        remediation,
+        listed,
+        bool(group_exprs) or ordering is not None,
+        bool(change),
+    )
     if aggregates[0].measure is not Measure.LIST and listed:
         named = [c for c in listed.columns if isinstance(c, Expr) and c in _GROUP_EXPRS]
         group_exprs = tuple(dict.fromkeys([*group_exprs, *named]))
@@ -128,10 +166,10 @@ def understand(question: str, *, today: dt.date) -> Meaning:
     if aggregates[0].measure is Measure.LIST:
         meaning = replace(meaning, outputs=_outputs(listed, entity))
     if targets or aggregates[0].measure is Measure.SHARE:
-        meaning = _split_share(meaning, targets, mentions)
+        meaning = split_share(meaning, targets, mentions)
     if change:
         meaning = replace(meaning, change_years=change, change_date=date)
-    return _per_parent(meaning, text, limit, absent, groups, listed)
+    return per_parent(meaning, text, limit, absent, groups, listed)
 
 
 def _targets(work: str) -> tuple[Condition | None, str]:
@@ -151,13 +189,17 @@ def _targets(work: str) -> tuple[Condition | None, str]:
     span = (found[0].start(), found[-1].end())
     sentence = re.search(r"targets? (?:are|is)\b", work)
     start = sentence.start() if sentence and sentence.start() < span[0] else span[0]
-    return Condition(sql, frozenset({"findings"}), "remediated within its severity's target"), blank(work, (start, span[1]))
+    return Condition(
+        sql, frozenset({"findings"}), "remediated within its severity's target"
+    ), blank(work, (start, span[1]))
 
 
 def _change(work: str) -> tuple[tuple[int, int] | None, str]:
-    if not re.search(r"\b(?:percentage|percent|%) change\b|\bchange in\b|\bgrowth\b|\bgrew\b|\bincrease\b|\bdecrease\b|%", work):
+    if not re.search(_CHANGE, work):
         return None, work
-    m = re.search(r"\b(?:between |from )?((?:19|20)\d{2}) (?:and|to|vs\.?|versus) ((?:19|20)\d{2})\b", work)
+    m = re.search(
+        r"\b(?:between |from )?((?:19|20)\d{2}) (?:and|to|vs\.?|versus) ((?:19|20)\d{2})\b", work
+    )
     if not m:
         return None, work
     return (int(m.group(1)), int(m.group(2))), blank(work, m.span())
@@ -186,11 +228,15 @@ def _entities(
         return mentions[0].entity, None
     if rule_refs or remediation:
         return FINDING, None
-    raise NotUnderstood("it names nothing the findings database holds (findings, audits, firms, dispositions, penalties)")
+    raise NotUnderstood(_NOTHING_KNOWN)
 
 
 def _group_exprs(
-    groups: list[GroupWord], group_entity: Entity | None, listed: ColumnList | None, date: Expr, text: str
+    groups: list[GroupWord],
+    group_entity: Entity | None,
+    listed: ColumnList | None,
+    date: Expr,
+    text: str,
 ) -> tuple[Expr, ...]:
     exprs: list[Expr] = []
     words = list(groups)
@@ -204,7 +250,11 @@ def _group_exprs(
         elif g.kind == "firm":
             exprs.extend(clauses.firm_columns(listed))
         elif g.kind == "audit":
-            wanted = [c for c in (listed.columns if listed else ()) if isinstance(c, Expr) and c.label in ("audit id", "firm id")]
+            wanted = [
+                c
+                for c in (listed.columns if listed else ())
+                if isinstance(c, Expr) and c.label in ("audit id", "firm id")
+            ]
             exprs.extend(wanted or [column("audits", "audit_id")])
         elif g.kind == "rule":
             exprs.extend([column("findings", "rulebook"), column("findings", "rule_ref")])
@@ -217,16 +267,32 @@ def _group_exprs(
 
 
 def _aggregates(
-    text: str, work: str, entity: Entity, remediation: re.Match[str] | None, listed: ColumnList | None, grouped: bool, change: bool
+    text: str,
+    work: str,
+    entity: Entity,
+    remediation: re.Match[str] | None,
+    listed: ColumnList | None,
+    grouped: bool,
+    change: bool,
 ) -> tuple[Aggregate, ...]:
-    if not change and re.search(r"\b(?:percentage|percent|share|proportion|fraction|ratio)\b|%", text):
+    if not change and re.search(
+        r"\b(?:percentage|percent|share|proportion|fraction|ratio)\b|%", text
+    ):
         return (Aggregate(Measure.SHARE),)
     money = entity is PENALTY or entity is DISPOSITION or re.search(_MONEY, text)
-    value = remediation_days() if remediation else column("dispositions", "penalty_usd") if money else None
+    value = (
+        remediation_days()
+        if remediation
+        else column("dispositions", "penalty_usd")
+        if money
+        else None
+    )
     found: list[tuple[int, Aggregate]] = []
     for m in re.finditer(r"\b(?:average|mean|avg)\b(?! (?:number|count) of)", work):
         if value is None:
-            raise NotUnderstood("it asks for an average of something the findings database does not record")
+            raise NotUnderstood(
+                "it asks for an average of something the findings database does not record"
+            )
         found.append((m.start(), Aggregate(Measure.AVG, value)))
     for m in re.finditer(r"\b(?:total|sum|combined|how much)\b(?! number)", work):
         if value is not None and not remediation:
@@ -255,19 +321,7 @@ def _outputs(listed: ColumnList | None, entity: Entity) -> tuple[Expr, ...]:
         if entity is FIRM:
             return (column("firms", "firm_id"), column("firms", "name"))
         return (entity.key_expr,)
-    return _outputs_of(tuple(wanted), entity)
-
-
-def _outputs_of(wanted: tuple[Expr, ...], entity: Entity) -> tuple[Expr, ...]:
-    # An id the entity's own table holds is read there, without a join for it.
-    own = [column(entity.table, c.sql.split(".")[1]) if c.sql and c.sql.split(".")[1] in ("firm_id", "audit_id", "finding_id") and _has(entity.table, c) else c for c in wanted]
-    return tuple(own)
-
-
-def _has(table: str, expr: Expr) -> bool:
-    from arbiter_analysis.findings.schema import TABLES
-
-    return expr.sql.split(".")[1] in TABLES[table].column_names
+    return outputs_of(tuple(wanted), entity)
 
 
 def _merge(conditions: list[Condition]) -> list[Condition]:
@@ -282,93 +336,17 @@ def _merge(conditions: list[Condition]) -> list[Condition]:
         elif c.sql not in {k.sql for k in kept}:
             kept.append(c)
     for name, same in by_column.items():
-        values = list(dict.fromkeys(re.fullmatch(r"\w+\.\w+ = ('[^']*')", c.sql).group(1) for c in same))  # type: ignore[union-attr]
+        values = list(dict.fromkeys(c.sql.split(" = ", 1)[1] for c in same))
         if len(values) == 1:
             kept.append(same[0])
         else:
             label = " or ".join(v.strip("'") for v in values)
-            kept.append(Condition(f"{name} IN ({', '.join(values)})", same[0].tables, f"{same[0].label.split(' is ')[0]} is {label}", same[0].position))
+            kept.append(
+                Condition(
+                    f"{name} IN ({', '.join(values)})",
+                    same[0].tables,
+                    f"{same[0].label.split(' is ')[0]} is {label}",
+                    same[0].position,
+                )
+            )
     return kept
-
-
-def _split_share(meaning: Meaning, targets: Condition | None, mentions: list[clauses.Mention]) -> Meaning:
-    """What a share counts: the target condition, else the filters said after the entity
-    ("percentage of audits still open"), else all value filters ("share of critical
-    findings"); the rest (periods among them) is what it is a share of."""
-    if targets:
-        return replace(meaning, numerator=(targets,))
-    at = next((m.span[0] for m in mentions if m.entity is meaning.entity), 0)
-    values = [c for c in meaning.conditions if "DATE '" not in c.sql and c is not meaning.entity.condition]
-    numerator = [c for c in values if c.position > at] or values
-    if not numerator:
-        raise NotUnderstood("it asks for a share without saying of what")
-    base = tuple(c for c in meaning.conditions if c not in numerator)
-    return replace(meaning, numerator=tuple(numerator), conditions=base)
-
-
-_PARENT_SIDE = {"firms": {"firms"}, "audits": {"audits", "firms"}}
-_AVERAGE_PER = r"\b(?:average|mean) (?:number|count) of (\w+) ((?:per|for each|in each) (audit|firm))\b"
-_ZERO_PHRASE = r"\bcounting [^.?;]*? as (?:zero|0)\b"
-_ZERO = r"\bas (?:zero|0)\b|\bshow (?:0|zero)\b|\binclud\w*\b[^.?]*\b(?:zero|none)\b|\bwith none\b"
-
-
-def _per_parent(
-    meaning: Meaning,
-    text: str,
-    limit: tuple[clauses.Threshold, Entity, clauses.Span] | None,
-    absent: tuple[Entity, clauses.Span] | None,
-    groups: list[GroupWord],
-    listed: ColumnList | None,
-) -> Meaning:
-    zero = bool(re.search(_ZERO, text)) and not re.search(r"\b(?:leave out|exclude|omit|skip)\b", text)
-    average = re.search(_AVERAGE_PER, text)
-    entity = meaning.entity
-    if absent:
-        return _with_child(meaning, PerParent.NONE, entity, absent[0])
-    if limit:
-        threshold, child, _ = limit
-        if threshold.operator == ">=" and threshold.value == 1:
-            if zero:
-                return _with_child(meaning, PerParent.PARENTS_WITH_CHILD, _parent_of(meaning, entity), child)
-            key = child.key_expr
-            exists = Condition(f"{key.sql} IS NOT NULL", key.tables, f"at least one {child.name}")
-            return replace(meaning, conditions=(*meaning.conditions, exists), distinct=True)
-        if listed and any(isinstance(c, Expr) for c in listed.columns):
-            counted = Expr("", frozenset(), "number")  # the child count, where the list names it
-            outputs = tuple(c if isinstance(c, Expr) else counted for c in listed.columns)
-            meaning = replace(meaning, outputs=_outputs_of(outputs, entity), aggregates=(Aggregate(Measure.LIST),))
-        return replace(_with_child(meaning, PerParent.THRESHOLD, entity, child), threshold=threshold)
-    if average:
-        parent = AUDIT if average.group(3) == "audit" else FIRM
-        child = next((m.entity for m in clauses.mentions(average.group(1)) if m), FINDING)
-        return _with_child(meaning, PerParent.AVERAGE if zero else PerParent.COUNT, parent, child)
-    if zero and (meaning.groups or groups):
-        return _with_child(meaning, PerParent.SUM_COUNT, _parent_of(meaning, entity), entity)
-    return meaning
-
-
-def _parent_of(meaning: Meaning, entity: Entity) -> Entity:
-    tables = {t for g in meaning.groups for t in g.tables}
-    if entity in (FIRM, AUDIT) and not tables - _PARENT_SIDE[entity.table]:
-        return entity
-    if "audits" in tables:
-        return AUDIT
-    if "firms" in tables:
-        return FIRM
-    raise NotUnderstood("it asks to count rows with none as zero for a grouping that is not of firms or audits")
-
-
-def _with_child(meaning: Meaning, mode: PerParent, parent: Entity, child: Entity) -> Meaning:
-    if parent not in (FIRM, AUDIT) or child in (FIRM, parent):
-        raise NotUnderstood(f"it counts {child.plural} per {parent.name}, which the database does not relate that way")
-    side = _PARENT_SIDE[parent.table]
-    child_conditions = tuple(c for c in meaning.conditions if not c.tables <= side)
-    if child.condition and child.condition.sql not in {c.sql for c in child_conditions}:
-        child_conditions += (child.condition,)
-    outer = tuple(c for c in meaning.conditions if c.tables <= side and c is not child.condition)
-    return replace(
-        meaning,
-        entity=parent,
-        conditions=outer,
-        per_parent=(mode, ChildCount(parent, child, child_conditions)),
-    )

@@ -95,7 +95,9 @@ def build(meaning: Meaning) -> str:
     return _grouped(meaning, from_, meaning.conditions, values)
 
 
-def _grouped(meaning: Meaning, from_: str, conditions: tuple[Condition, ...], values: list[str]) -> str:
+def _grouped(
+    meaning: Meaning, from_: str, conditions: tuple[Condition, ...], values: list[str]
+) -> str:
     groups = [g.sql for g in meaning.groups]
     sql = f"SELECT {', '.join([*groups, *values])} FROM {from_}{_where(conditions)}"
     if groups:
@@ -123,11 +125,16 @@ def _list(meaning: Meaning, from_: str, fans_out: bool) -> str:
         if value is None:
             value = Expr("d.penalty_usd", frozenset({"dispositions"}), "penalty")
         average = f"(SELECT avg({value.sql}) FROM {from_}{_where(conditions)})"
-        conditions = (*conditions, Condition(f"{value.sql} > {average}", value.tables, "above average"))
+        conditions = (
+            *conditions,
+            Condition(f"{value.sql} > {average}", value.tables, "above average"),
+        )
     sql = f"SELECT {distinct}{', '.join(outputs)} FROM {from_}{_where(conditions)}"
     order = meaning.order
     if order is not None:
-        value_sql = next((o.sql for o in meaning.outputs if "penalty_usd" in o.sql or "_on" in o.sql), outputs[0])
+        value_sql = next(
+            (o.sql for o in meaning.outputs if "penalty_usd" in o.sql or "_on" in o.sql), outputs[0]
+        )
         sql += f" ORDER BY {value_sql} {'DESC' if order.descending else 'ASC'}, 1"
         sql += f" LIMIT {order.limit}" if order.limit else ""
     return sql
@@ -139,9 +146,11 @@ def _change(meaning: Meaning, from_: str, value: str) -> str:
     date = meaning.change_date.sql
 
     def in_year(year: int) -> str:
-        return f"{value} FILTER (WHERE {date} >= DATE '{year}-01-01' AND {date} < DATE '{year + 1}-01-01')"
+        start, end = f"DATE '{year}-01-01'", f"DATE '{year + 1}-01-01'"
+        return f"{value} FILTER (WHERE {date} >= {start} AND {date} < {end})"
 
-    inner = f"SELECT {in_year(first)} AS v0, {in_year(last)} AS v1 FROM {from_}{_where(meaning.conditions)}"
+    both = f"{in_year(first)} AS v0, {in_year(last)} AS v1"
+    inner = f"SELECT {both} FROM {from_}{_where(meaning.conditions)}"
     return f"SELECT round(100.0 * (v1 - v0) / v0, 2) FROM ({inner}) s"
 
 
@@ -155,7 +164,8 @@ def child_counts(child: ChildCount) -> str:
         tables.add("findings")
         key = f"f.{parent_key}"
     root = "findings" if "findings" in tables else child.child.table
-    return f"SELECT {key} AS parent_key, count(*) AS n FROM {source(root, tables)}{_where(child.conditions)} GROUP BY 1"
+    from_ = f"{source(root, tables)}{_where(child.conditions)}"
+    return f"SELECT {key} AS parent_key, count(*) AS n FROM {from_} GROUP BY 1"
 
 
 def _per_parent(meaning: Meaning, mode: PerParent, child: ChildCount) -> str:
@@ -171,7 +181,10 @@ def _per_parent(meaning: Meaning, mode: PerParent, child: ChildCount) -> str:
         conditions = (*conditions, Condition(f"{n} = 0", frozenset(), "none"))
     if mode is PerParent.THRESHOLD and meaning.threshold:
         t = meaning.threshold
-        conditions = (*conditions, Condition(f"{n} {t.operator} {t.value}", frozenset(), "threshold"))
+        conditions = (
+            *conditions,
+            Condition(f"{n} {t.operator} {t.value}", frozenset(), "threshold"),
+        )
     if mode in (PerParent.NONE, PerParent.THRESHOLD):
         if meaning.aggregates[0].measure is Measure.LIST:
             outputs = [o.sql if o.tables else n for o in meaning.outputs] or [parent.key_expr.sql]
@@ -189,7 +202,9 @@ def _per_parent(meaning: Meaning, mode: PerParent, child: ChildCount) -> str:
     return _grouped(meaning, from_, conditions, [value])
 
 
-def _grouped_rows(meaning: Meaning, from_: str, conditions: tuple[Condition, ...], value: str) -> str:
+def _grouped_rows(
+    meaning: Meaning, from_: str, conditions: tuple[Condition, ...], value: str
+) -> str:
     groups = [g.sql for g in meaning.groups]
     sql = f"SELECT {', '.join([*groups, value])} FROM {from_}{_where(conditions)}"
     return sql + _order(meaning, value, len(groups))

@@ -9,14 +9,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from arbiter_analysis.text2sql.dates import TODAY_PATTERN, stated_today
-from arbiter_analysis.text2sql.meaning import Meaning, Measure, PerParent
-from arbiter_analysis.text2sql.parser import NotUnderstood, understand
+from arbiter_analysis.text2sql.meaning import Meaning, Measure, NotUnderstood, PerParent
+from arbiter_analysis.text2sql.parser import understand
 from arbiter_analysis.text2sql.sql import build
 
 CAN_ANSWER: tuple[str, ...] = (
     "counts with filters - 'How many thematic audits started in 2023?'",
     "grouped counts and totals - 'Total fines per firm type for AML findings'",
-    "lists of rows - 'Which findings ended in a licence restriction? Finding id and decision date.'",
+    "lists of rows - 'Which findings ended in a warning? Finding id and decision date.'",
     "trends by year, quarter or month - 'Monthly count of findings identified in 2025'",
     "top-N and fewest - 'Top 5 firms by number of open critical findings'",
     "remediation times - 'Average remediation time per firm type, in days'",
@@ -63,24 +63,30 @@ def explain(meaning: Meaning) -> str:
     first = meaning.aggregates[0]
     if meaning.per_parent:
         mode, child = meaning.per_parent
+        children, parent = child.child.plural, meaning.entity.name
         what = {
-            PerParent.NONE: f"Counts {entity} with no {child.child.plural}",
-            PerParent.THRESHOLD: f"Counts {entity} by their number of {child.child.plural}",
-            PerParent.SUM_COUNT: f"Counts {child.child.plural}, with zero where there are none",
-            PerParent.PARENTS_WITH_CHILD: f"Counts {entity} with at least one of {child.child.plural}",
-            PerParent.AVERAGE: f"Averages the number of {child.child.plural} per {meaning.entity.name}, counting none as zero",
-            PerParent.COUNT: f"Averages the number of {child.child.plural} per {meaning.entity.name}",
+            PerParent.NONE: f"Counts {entity} with no {children}",
+            PerParent.THRESHOLD: f"Counts {entity} by their number of {children}",
+            PerParent.SUM_COUNT: f"Counts {children}, with zero where there are none",
+            PerParent.PARENTS_WITH_CHILD: f"Counts {entity} with at least one of {children}",
+            PerParent.AVERAGE: f"Averages the number of {children} per {parent}, none as zero",
+            PerParent.COUNT: f"Averages the number of {children} per {parent}",
         }[mode]
         filters = [c.label for c in (*meaning.conditions, *child.conditions)]
     else:
         if first.measure is Measure.LIST:
             what = f"Lists {entity} ({', '.join(o.label for o in meaning.outputs)})"
         elif first.measure is Measure.SHARE:
-            what = f"The percentage of {entity} where {' and '.join(c.label for c in meaning.numerator)}"
+            counted = " and ".join(c.label for c in meaning.numerator)
+            what = f"The percentage of {entity} where {counted}"
         elif meaning.change_years:
-            what = f"The percentage change in the {first.measure.value} of {entity} from {meaning.change_years[0]} to {meaning.change_years[1]}"
+            first_year, last_year = meaning.change_years
+            what = f"The percentage change in the {first.measure.value} of {entity}"
+            what += f" from {first_year} to {last_year}"
         else:
-            parts = [a.measure.value + (f" {a.of.label}" if a.of else "") for a in meaning.aggregates]
+            parts = [
+                a.measure.value + (f" {a.of.label}" if a.of else "") for a in meaning.aggregates
+            ]
             what = f"The {', '.join(parts)} of {entity}"
         filters = [c.label for c in meaning.conditions if c.label]
     sentence = what
@@ -91,5 +97,7 @@ def explain(meaning: Meaning) -> str:
     sentence += "."
     if meaning.order:
         way = "highest" if meaning.order.descending else "lowest"
-        sentence += f" Ordered {way} first" + (f", the first {meaning.order.limit}." if meaning.order.limit else ".")
+        sentence += f" Ordered {way} first" + (
+            f", the first {meaning.order.limit}." if meaning.order.limit else "."
+        )
     return sentence[0].upper() + sentence[1:]

@@ -26,7 +26,10 @@ _SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"[\u2018\u2019`]", "'"),
     (r"[\u2010-\u2015]", "-"),
     (r"\bfor-cause\b", "for cause"),
-    (r"\b(?:breach|deficienc(?:y|ie)|violation|infraction|non-compliance issue)(e?s)?\b", "finding"),
+    (
+        r"\b(?:breach|deficienc(?:y|ie)|violation|infraction|non-compliance issue)(e?s)?\b",
+        "finding",
+    ),
     (r"\bfinding(s)?\b", "finding"),
     (r"\b(?:inspection|examination|review|exam)(s)?\b", "audit"),
     (r"\bcrypto(?:currency)? (?:firm|compan(?:y|ie)|business(?:e)?)s?\b", "virtual asset firms"),
@@ -102,7 +105,9 @@ def _value_phrases() -> tuple[ValuePhrase, ...]:
         words = re.escape(firm_type)
         phrases.append(ValuePhrase(rf"\b{words}(?:s|es)?\b", cond, FIRM, is_noun=True))
     for audit_type in AUDIT_TYPES:
-        phrases.append(ValuePhrase(rf"\b{audit_type}\b", _cond("audits", "audit_type", audit_type), AUDIT))
+        phrases.append(
+            ValuePhrase(rf"\b{audit_type}\b", _cond("audits", "audit_type", audit_type), AUDIT)
+        )
     for severity in SEVERITIES:
         cond = _cond("findings", "severity", severity)
         phrases.append(ValuePhrase(rf"\b{severity}(?:[- ]severity)?\b(?! for\b)", cond, FINDING))
@@ -152,13 +157,22 @@ OUTPUT_NOUNS: tuple[tuple[str, Expr], ...] = (
     (r"audit ids?", column("audits", "audit_id")),
     (r"firm ids?", column("firms", "firm_id")),
     (r"(?:firm )?names?", column("firms", "name")),
-    (r"decision dates?|dates? of (?:the )?decision|decided on", column("dispositions", "decided_on")),
-    (r"authorisation dates?|dates? of authorisation|authorised on", column("firms", "authorised_on")),
+    (
+        r"decision dates?|dates? of (?:the )?decision|decided on",
+        column("dispositions", "decided_on"),
+    ),
+    (
+        r"authorisation dates?|dates? of authorisation|authorised on",
+        column("firms", "authorised_on"),
+    ),
     (r"start(?:ed)? dates?|dates? started|started on", column("audits", "started_on")),
     (r"clos(?:e|ed|ing) dates?|closed on", column("audits", "closed_on")),
     (r"identification dates?|dates? identified|identified on", column("findings", "identified_on")),
     (r"remediation dates?|remediated on", column("findings", "remediated_on")),
-    (r"(?:penalty )?amounts?|penalty in usd|penalty amounts?", column("dispositions", "penalty_usd")),
+    (
+        r"(?:penalty )?amounts?|penalty in usd|penalty amounts?",
+        column("dispositions", "penalty_usd"),
+    ),
     (r"rule ref(?:erence)?s?", column("findings", "rule_ref")),
     (r"passage ids?", column("findings", "passage_id")),
     (r"summar(?:y|ies)", column("findings", "summary")),
