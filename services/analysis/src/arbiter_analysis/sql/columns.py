@@ -20,9 +20,10 @@ from arbiter_analysis.sql.names import cut, findings_table
 from arbiter_analysis.sql.refusal import QueryRefused, Refusal
 from arbiter_analysis.sql.text import DIALECT
 
-_COLUMNS: dict[str, object] = {
-    SCHEMA: {t.name: {c.name: "text" for c in t.columns} for t in TABLES.values()}
-}
+_COLUMNS = MappingSchema(
+    {SCHEMA: {t.name: {c.name: "text" for c in t.columns} for t in TABLES.values()}},
+    dialect=DIALECT,
+)
 """The schema as the resolver needs it: names only (types do not change resolution)."""
 _UNKNOWN = re.compile(r"Unknown column: (\w+)")
 
@@ -35,7 +36,7 @@ def check_columns(query: exp.Query) -> None:
             query.copy(),
             dialect=DIALECT,
             db=SCHEMA,
-            schema=MappingSchema(_COLUMNS, dialect=DIALECT),
+            schema=_COLUMNS,
             validate_qualify_columns=False,
             quote_identifiers=False,
             identify=False,

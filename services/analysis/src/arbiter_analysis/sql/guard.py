@@ -19,10 +19,14 @@ from arbiter_analysis.sql.tree import check_tree
 def check_query(sql: str, *, limits: GuardLimits = GuardLimits.default) -> str:
     """The SQL to run for `sql`, or `QueryRefused` naming the rule it breaks."""
     check_text(sql, limits)
-    rendered = _render(_checked(sql, limits))
-    # What runs is sqlglot's rendering, not the caller's text: it is read and checked once
-    # more, and must render to itself, so a place where the renderer and the reader
-    # disagree is refused rather than run.
+    query = _checked(sql, limits)
+    check_columns(query)
+    _qualify_tables(query)
+    rendered = _render(query)
+    # What runs is sqlglot's rendering, not the caller's text: it is read and its tree
+    # checked once more, and must render to itself, so a place where the renderer and the
+    # reader disagree is refused rather than run. (Its columns are those just resolved:
+    # the same rendering is the same tree.)
     again = _render(_checked(rendered, limits))
     if again != rendered:
         raise QueryRefused(Refusal.UNSTABLE, "the query could not be checked reliably")
@@ -34,8 +38,6 @@ def _checked(sql: str, limits: GuardLimits) -> exp.Query:
     query = _outer_query(statement, sql)
     _force_limit(query, limits.max_rows)
     check_tree(query, limits)
-    check_columns(query)
-    _qualify_tables(query)
     return query
 
 
