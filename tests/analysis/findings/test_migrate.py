@@ -66,6 +66,7 @@ async def test_the_migrated_schema_is_the_one_schema_py_describes(findings_db: F
         "INSERT INTO findings.audits VALUES ('A9000', 'F001', 'surprise', '2022-01-01', NULL)",
         "UPDATE findings.findings SET severity = 'urgent' WHERE finding_id = 'FD00001'",
         "UPDATE findings.findings SET status = 'open' WHERE remediated_on IS NOT NULL",
+        "UPDATE findings.findings SET remediated_on = NULL WHERE status = 'remediated'",
         "UPDATE findings.dispositions SET outcome = 'warning', penalty_usd = 10"
         " WHERE finding_id = (SELECT min(finding_id) FROM findings.dispositions)",
         "UPDATE findings.dispositions SET outcome = 'fine'",
@@ -81,6 +82,26 @@ async def test_constraints_refuse_bad_rows(findings_db: FindingsDb, statement: s
         try:
             with pytest.raises(asyncpg.IntegrityConstraintViolationError):
                 await conn.execute(statement)
+        finally:
+            await tx.rollback()
+    finally:
+        await conn.close()
+
+
+async def test_a_closed_finding_may_have_no_remediation_date(findings_db: FindingsDb) -> None:
+    # SCHEMA.md: remediated_on is NULL unless remediated or closed; a finding may be closed
+    # without a remediation (withdrawn, superseded), so only open and remediated are strict.
+    conn = await asyncpg.connect(findings_db.owner)
+    try:
+        tx = conn.transaction()
+        await tx.start()
+        try:
+            done = await conn.execute(
+                "UPDATE findings.findings SET remediated_on = NULL"
+                " WHERE finding_id = (SELECT min(finding_id) FROM findings.findings"
+                " WHERE status = 'closed')"
+            )
+            assert done == "UPDATE 1"
         finally:
             await tx.rollback()
     finally:

@@ -34,7 +34,10 @@ CREATE TABLE findings.findings (
     remediated_on date,
     summary       text NOT NULL,
     CHECK (remediated_on IS NULL OR remediated_on >= identified_on),
-    CHECK ((status = 'open') = (remediated_on IS NULL))
+    -- An open finding has no remediation date and a remediated one has one; a closed one
+    -- may have either (closed without remediation, e.g. withdrawn).
+    CHECK (status <> 'open' OR remediated_on IS NULL),
+    CHECK (status <> 'remediated' OR remediated_on IS NOT NULL)
 );
 
 CREATE TABLE findings.dispositions (
