@@ -4,16 +4,15 @@ a person reads (no traceback, no exception or class names, no long quote of the 
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
 from arbiter_analysis.sql import QueryRefused, Refusal, check_query
 
-ATTACKS = Path(__file__).with_name("attacks.jsonl")
+from tests.analysis.sql.corpus import load_attacks
+
 CLASSES = {
     "injection": 15,
     "stacked": 10,
@@ -34,11 +33,6 @@ CLASSES = {
 """Each class of the corpus and the fewest entries it must hold."""
 
 _INTERNALS = re.compile(r"Traceback|Error\b|Exception|sqlglot|<class|\x1b\[|/work/|\.py\b")
-
-
-def load_attacks() -> list[dict[str, Any]]:
-    lines = ATTACKS.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
 
 
 ENTRIES = load_attacks()
