@@ -60,6 +60,13 @@ OUTCOMES = (
     "licence restriction",
 )
 
+RULEBOOKS = (
+    "AML", "BRR", "CIB", "CMC", "COBS", "CONF", "CRS", "FEES", "FP", "FSMR", "FUNDS", "GEN",
+    "GLO", "GPM", "IFR", "MIR", "MKT", "PIN", "PRU",
+)  # fmt: skip
+"""The corpus's short rulebook names: the values `findings.rulebook` holds (no CHECK
+constraint, since the corpus may grow, but the generator, guard and parser share this list)."""
+
 FIRMS = Table(
     "firms",
     (

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from arbiter_analysis.findings.schema import RULEBOOKS
 from arbiter_analysis.text2sql.meaning import Condition, Entity, Expr, Order, Threshold, column
 from arbiter_analysis.text2sql.vocabulary import (
     AUDIT,
@@ -18,7 +19,6 @@ from arbiter_analysis.text2sql.vocabulary import (
     GROUP_NOUNS,
     NUMBER,
     OUTPUT_NOUNS,
-    RULEBOOKS,
     VALUE_PHRASES,
     number_value,
     rulebook_condition,

@@ -16,12 +16,6 @@ from arbiter_analysis.findings.schema import (
 )
 from arbiter_analysis.text2sql.meaning import Condition, Entity, Expr, column
 
-RULEBOOKS = (
-    "AML", "BRR", "CIB", "CMC", "COBS", "CONF", "CRS", "FEES", "FP", "FSMR", "FUNDS", "GEN",
-    "GLO", "GPM", "IFR", "MIR", "MKT", "PIN", "PRU",
-)  # fmt: skip
-"""The corpus's short rulebook names, the values `findings.rulebook` holds."""
-
 _SYNONYMS: tuple[tuple[str, str], ...] = (
     (r"[\u2018\u2019`]", "'"),
     (r"[\u2010-\u2015]", "-"),
