@@ -5,7 +5,13 @@ Each service reads its own settings (`<SERVICE>_HOST`, `_PORT`, `_METRICS_PORT`,
 launcher never overrides them, learns the ports a service bound from its "serving" log
 record, and points the gateway at the workers it started unless `<WORKER>_TARGET` says
 otherwise. `up` records what it started in its run dir, where `status` and `down` find
-it, so suites with their own ports and run dirs can run side by side."""
+it, so suites with their own ports and run dirs can run side by side.
+
+The findings database: unless `ANALYSIS_DATABASE_URL` names one, `up` ensures the suite's
+own PostgreSQL cluster (`ARBITER_POSTGRES_DIR`, default `<repo>/.data/postgres`, on
+`ARBITER_POSTGRES_PORT`, default 55432), hands the analysis service its owner and reader
+connection strings, and `down` stops the cluster it started (its data kept). An ephemeral
+suite (tests, benchmarks) starts no cluster: it uses the database its `env` names, or none."""
 
 from __future__ import annotations
 
@@ -22,8 +28,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import grpc
+from arbiter_analysis.config import DatabaseConfig
 from arbiter_kit.addresses import WORKERS
+from arbiter_kit.config import env_override
+from arbiter_kit.errors import ArbiterError
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from arbiter_cli.postgres import Cluster, ClusterError
 
 ORDER = (*WORKERS, "gateway")
 REPO = Path(__file__).resolve().parents[3]
@@ -35,8 +46,39 @@ STATE_FILE = "suite.json"
 """What `up` started, in the run dir: one record per service."""
 STOP_GRACE_SECONDS = 15.0
 """How long a stopping service may drain before it is killed."""
+DATABASE_SETTINGS = ("ANALYSIS_DATABASE_URL", "ANALYSIS_DATABASE_READER_URL")
+"""The analysis service's settings that say where the findings database is."""
 # Where a wildcard listener is reached from this machine.
 _LOOPBACK = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]", "[::]": "[::1]"}
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """The suite's own PostgreSQL cluster (`ARBITER_POSTGRES_DIR`, `_PORT`)."""
+
+    dir: str = ""
+    """Where the cluster lives; empty: `<repo>/.data/postgres`."""
+    port: int = 55432
+    """The loopback port it listens on; 0: any free port."""
+
+    @property
+    def root(self) -> Path:
+        return Path(self.dir) if self.dir else REPO / ".data" / "postgres"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ClusterConfig:
+        return env_override(os.environ if env is None else env, "ARBITER_POSTGRES", cls())
+
+
+@dataclass(frozen=True)
+class RecordedDatabase:
+    """The findings database as `up` recorded it in the run dir."""
+
+    root: str | None
+    """The suite's cluster; None: the database `ANALYSIS_DATABASE_URL` names."""
+    started: bool
+    """Whether `up` started the cluster (then `down` stops it; one that already ran, e.g.
+    another suite's, is left running)."""
 
 
 @dataclass
@@ -174,8 +216,11 @@ def start_all(
     *, env: Mapping[str, str], log_dir: Path, ephemeral: bool = False
 ) -> dict[str, Running]:
     """Start the workers, then the gateway pointed at them. An ephemeral suite listens
-    on free loopback ports whatever the settings say."""
+    on free loopback ports whatever the settings say, and uses the findings database
+    `env` names or none (never one the shell's settings name)."""
     port = 0 if ephemeral else None
+    if ephemeral:
+        env = {**dict.fromkeys(DATABASE_SETTINGS, ""), **env}
     running: dict[str, Running] = {}
     try:
         for name in WORKERS:
@@ -236,15 +281,68 @@ def recorded(run_dir: Path) -> list[Recorded]:
     return [Recorded(**r) for r in json.loads(state.read_text())["services"]]
 
 
+def recorded_database(run_dir: Path) -> RecordedDatabase | None:
+    """The findings database `up` recorded in `run_dir` (None when it was never up)."""
+    state = run_dir / STATE_FILE
+    if not state.exists():
+        return None
+    database = json.loads(state.read_text()).get("database")
+    return None if database is None else RecordedDatabase(**database)
+
+
+def ensure_database(env: Mapping[str, str]) -> tuple[dict[str, str], RecordedDatabase]:
+    """The database settings the analysis service needs, and the record of where they
+    point: the suite's cluster, created and started unless it runs, when the settings
+    name no database."""
+    if DatabaseConfig.from_env(env).url:
+        return {}, RecordedDatabase(root=None, started=False)
+    config = ClusterConfig.from_env(env)
+    cluster = Cluster(config.root)
+    started = not cluster.running()
+    urls = cluster.ensure(config.port)
+    settings = dict(zip(DATABASE_SETTINGS, (urls.owner, urls.reader), strict=True))
+    return settings, RecordedDatabase(root=str(cluster.root), started=started)
+
+
+def database_status(database: RecordedDatabase | None) -> tuple[str, bool]:
+    """How `status` shows the findings database, and whether it is up."""
+    if database is None:
+        return "postgres  not recorded", True
+    if database.root is None:
+        return "postgres  external (ANALYSIS_DATABASE_URL)", True
+    port = Cluster(Path(database.root)).port()
+    state = "STOPPED" if port is None else f"127.0.0.1:{port:<7} RUNNING"
+    return f"postgres  {state}  data {database.root}", port is not None
+
+
+def stop_database(database: RecordedDatabase | None) -> None:
+    """Stop the suite's cluster if `up` started it; its data stays for the next `up`."""
+    if database is None or database.root is None or not database.started:
+        return
+    Cluster(Path(database.root)).stop()
+    print(f"postgres  stopped (data kept in {database.root})")
+
+
 def _up(run_dir: Path) -> int:
     if any(alive(r) for r in recorded(run_dir)):
         print(f"the suite of {run_dir} is up already; `make down` first", file=sys.stderr)
         return 1
-    running = start_all(env={}, log_dir=run_dir / "logs")
+    try:
+        settings, database = ensure_database(os.environ)
+    except (ClusterError, ArbiterError) as exc:
+        print(f"the findings database could not start: {exc}", file=sys.stderr)
+        return 1
+    try:
+        running = start_all(env=settings, log_dir=run_dir / "logs")
+    except BaseException:
+        stop_database(database)
+        raise
     records = [asdict(r.record) for r in running.values()]
-    (run_dir / STATE_FILE).write_text(json.dumps({"services": records}, indent=1))
+    state = {"services": records, "database": asdict(database)}
+    (run_dir / STATE_FILE).write_text(json.dumps(state, indent=1))
     for r in running.values():
         print(f"{r.name:9} {r.target:17} metrics :{r.metrics_port}  log {r.log}")
+    print(database_status(database)[0])
     return 0
 
 
@@ -256,6 +354,8 @@ def _down(run_dir: Path) -> int:
             time.sleep(0.1)
         _signal(r, signal.SIGKILL)
         print(f"{r.name:9} stopped")
+    # After the services: the analysis service's sessions end before the server does.
+    stop_database(recorded_database(run_dir))
     (run_dir / STATE_FILE).unlink(missing_ok=True)
     return 0
 
@@ -270,7 +370,9 @@ def _status(run_dir: Path) -> int:
         state = health(r.target) if alive(r) else "STOPPED"
         healthy &= state == "SERVING"
         print(f"{r.name:9} pid {r.pid:>7}  {r.target:17} {state}  metrics :{r.metrics_port}")
-    return 0 if healthy else 1
+    line, up = database_status(recorded_database(run_dir))
+    print(line)
+    return 0 if healthy and up else 1
 
 
 def main(argv: list[str] | None = None) -> int:
