@@ -1,8 +1,10 @@
 """The analysis service's settings, read once from the environment at start-up: where the
-findings database is and how the service uses it (`ANALYSIS_DATABASE_*`)."""
+findings database is and how the service uses it (`ANALYSIS_DATABASE_*`), and how
+AnalyzeData answers (`ANALYSIS_TODAY`, `ANALYSIS_SQL_*`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,6 +13,9 @@ from urllib.parse import unquote, urlsplit
 
 from arbiter_kit.breaker import BreakerConfig
 from arbiter_kit.config import env_override
+from arbiter_kit.errors import InvalidArgument, shown
+
+from arbiter_analysis.sql.refusal import GuardLimits
 
 
 @dataclass(frozen=True)
@@ -58,3 +63,53 @@ class DatabaseConfig:
 
 
 DatabaseConfig.default = DatabaseConfig()
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """How AnalyzeData answers: the day relative dates count from, what one query may ask
+    of the database, and how the service waits for a database that is down at start."""
+
+    default: ClassVar[AnalysisConfig]
+    """The defaults below, as one shared instance."""
+
+    today: str = ""
+    """The day "today", "last year" and "this quarter" count from (`YYYY-MM-DD`); empty:
+    the machine's date when each question is asked."""
+    sql: GuardLimits = field(default_factory=GuardLimits)
+    """The SQL guard's limits (`ANALYSIS_SQL_MAX_ROWS`, `_MAX_JOINS`, `_MAX_DEPTH`, ...)."""
+    migrate_retry_seconds: float = 1.0
+    """First wait before migrating again when the database was down at start; it doubles
+    after each failure, up to `migrate_retry_max_seconds`."""
+    migrate_retry_max_seconds: float = 30.0
+    """Longest wait between two attempts to reach a database that was down at start."""
+    retry_after_seconds: float = 1.0
+    """The wait an UNAVAILABLE answer (database down or not ready yet) suggests to callers;
+    an open breaker suggests the time it stays open."""
+    repair_error_chars: int = 300
+    """Most characters of the database's error message a repair prompt carries."""
+
+    def __post_init__(self) -> None:
+        if self.today:
+            try:
+                dt.date.fromisoformat(self.today)
+            except ValueError:
+                raise InvalidArgument(
+                    "ANALYSIS_TODAY", f"expected a date as YYYY-MM-DD, got {shown(self.today)}"
+                ) from None
+        if self.sql.max_rows < 1:
+            raise InvalidArgument("ANALYSIS_SQL_MAX_ROWS", "must be at least 1")
+
+    def today_date(self) -> dt.date:
+        """The day relative dates count from, now."""
+        return dt.date.fromisoformat(self.today) if self.today else dt.date.today()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AnalysisConfig:
+        """Read `ANALYSIS_TODAY`, `ANALYSIS_SQL_<LIMIT>`, `ANALYSIS_MIGRATE_RETRY_SECONDS`,
+        `ANALYSIS_MIGRATE_RETRY_MAX_SECONDS`, `ANALYSIS_RETRY_AFTER_SECONDS` and
+        `ANALYSIS_REPAIR_ERROR_CHARS`."""
+        return env_override(os.environ if env is None else env, "ANALYSIS", cls.default)
+
+
+AnalysisConfig.default = AnalysisConfig()

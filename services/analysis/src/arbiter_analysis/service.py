@@ -1,5 +1,6 @@
 """The AnalysisService: Synthesize streams a cited answer (progress, deltas, one
-result); AnalyzeData answers UNIMPLEMENTED until the Text2SQL issue."""
+result); AnalyzeData streams the stages of a Text2SQL answer and one result (SQL, table,
+chart, summary)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from arbiter.analysis.v1 import analysis_pb2, analysis_pb2_grpc
 from arbiter.common.v1 import common_pb2
 from arbiter_kit.deadline import Deadline
-from arbiter_kit.errors import InvalidArgument, Unimplemented
+from arbiter_kit.errors import InvalidArgument
 from arbiter_kit.limits import (
     MAX_MISSING,
     MAX_MISSING_CHARS,
@@ -20,15 +21,12 @@ from arbiter_kit.limits import (
 )
 from arbiter_kit.validation import max_items, required_text
 
+from arbiter_analysis.analyze import AnalysisEvent, DataAnalysis
 from arbiter_analysis.synthesis import Synthesis, SynthesisEvent
 
 SERVICE_NAME = analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name
 DEFAULT_BUDGET_SECONDS = 60.0
 """Time allowed when the caller sets no deadline."""
-DATA_ANALYSIS_LATER = (
-    "data analysis (Text2SQL over the findings database) arrives with the Text2SQL issue; "
-    "no data was queried"
-)
 
 
 def validate(request: analysis_pb2.SynthesizeRequest) -> str:
@@ -65,11 +63,18 @@ def _message(event: SynthesisEvent) -> analysis_pb2.SynthesizeResponse:
     return analysis_pb2.SynthesizeResponse(result=event)
 
 
+def _analysis_message(event: AnalysisEvent) -> analysis_pb2.AnalyzeDataResponse:
+    if isinstance(event, common_pb2.Progress):
+        return analysis_pb2.AnalyzeDataResponse(progress=event)
+    return analysis_pb2.AnalyzeDataResponse(result=event)
+
+
 class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):  # type: ignore[misc]
     """`arbiter.analysis.v1.AnalysisService`."""
 
-    def __init__(self, synthesis: Synthesis) -> None:
+    def __init__(self, synthesis: Synthesis, analysis: DataAnalysis) -> None:
         self.synthesis = synthesis
+        self.analysis = analysis
 
     async def Synthesize(
         self, request: analysis_pb2.SynthesizeRequest, context: Any
@@ -89,6 +94,7 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):  # type: igno
     async def AnalyzeData(
         self, request: analysis_pb2.AnalyzeDataRequest, context: Any
     ) -> AsyncIterator[analysis_pb2.AnalyzeDataResponse]:
-        required_text("question", request.question, max_chars=MAX_QUESTION_CHARS)
-        raise Unimplemented(DATA_ANALYSIS_LATER, reason="NOT_YET_IMPLEMENTED")
-        yield  # an async generator, like every server-streaming handler
+        question = required_text("question", request.question, max_chars=MAX_QUESTION_CHARS)
+        deadline = Deadline.of_call(context, default=DEFAULT_BUDGET_SECONDS)
+        async for event in self.analysis.run(question, deadline=deadline):
+            yield _analysis_message(event)
