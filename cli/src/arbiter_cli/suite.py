@@ -281,6 +281,12 @@ def recorded(run_dir: Path) -> list[Recorded]:
     return [Recorded(**r) for r in json.loads(state.read_text())["services"]]
 
 
+def write_state(run_dir: Path, services: list[Recorded], database: RecordedDatabase) -> None:
+    """Record what `up` started where `status` and `down` find it."""
+    state = {"services": [asdict(r) for r in services], "database": asdict(database)}
+    (run_dir / STATE_FILE).write_text(json.dumps(state, indent=1))
+
+
 def recorded_database(run_dir: Path) -> RecordedDatabase | None:
     """The findings database `up` recorded in `run_dir` (None when it was never up)."""
     state = run_dir / STATE_FILE
@@ -337,9 +343,7 @@ def _up(run_dir: Path) -> int:
     except BaseException:
         stop_database(database)
         raise
-    records = [asdict(r.record) for r in running.values()]
-    state = {"services": records, "database": asdict(database)}
-    (run_dir / STATE_FILE).write_text(json.dumps(state, indent=1))
+    write_state(run_dir, [r.record for r in running.values()], database)
     for r in running.values():
         print(f"{r.name:9} {r.target:17} metrics :{r.metrics_port}  log {r.log}")
     print(database_status(database)[0])
