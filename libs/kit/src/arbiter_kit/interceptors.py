@@ -128,7 +128,8 @@ def _ended_code(context: Context) -> grpc.StatusCode:
 
 
 async def _fail(call: _Call, context: Context, exc: BaseException) -> None:
-    """Record the call's end and abort it with the status `exc` stands for.
+    """Record the call's end and send the status `exc` stands for; the handler then
+    returns, and gRPC ends the call.
 
     Cancellation (the client went away, or its deadline passed) is recorded and
     re-raised: there is nobody to send a status to.
@@ -148,7 +149,17 @@ async def _fail(call: _Call, context: Context, exc: BaseException) -> None:
         log.error("internal error: %s", exc.message, exc_info=exc, extra={"method": call.method})
     call.done(exc.code)
     status = to_status(exc)
-    await context.abort(status.code, status.details, trailing_metadata=status.trailing_metadata)
+    try:
+        await context.abort(status.code, status.details, trailing_metadata=status.trailing_metadata)
+    except grpc.aio.AbortError as aborted:
+        # gRPC keeps this AbortError on the call's state and raises it again when the
+        # handler returns. Its traceback and context would hold this frame, `exc` and the
+        # handler's frames with the request in them: a reference cycle through the call
+        # state that only a full garbage collection frees, so every refused 4 MiB
+        # request stayed resident for minutes (the planner grew 84 -> 207 MiB in 4,400
+        # hostile calls, issue 7). Emptied, it holds nothing of the call.
+        aborted.__traceback__ = None
+        aborted.__context__ = None
 
 
 def _wrap_unary_response(
@@ -166,7 +177,7 @@ def _wrap_unary_response(
             raise
         except BaseException as exc:
             await _fail(call, context, exc)
-            raise
+            return b""
         code = _ended_code(context)
         if code is not grpc.StatusCode.OK:
             # The handler set its own status (set_code) and sends no response.
@@ -176,7 +187,7 @@ def _wrap_unary_response(
             encoded = rpc.encoded(response)
         except Internal as exc:
             await _fail(call, context, exc)
-            raise
+            return b""
         call.sent()
         call.done(code)
         return encoded
@@ -205,7 +216,7 @@ def _wrap_stream_response(
             raise
         except BaseException as exc:
             await _fail(call, context, exc)
-            raise
+            return
         call.done(_ended_code(context))
 
     return handle
