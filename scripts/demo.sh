@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make demo: start the suite, ingest the ObliQA corpus once, ask three questions, stop.
+# make demo: start the suite, load the findings sample and ingest the ObliQA corpus once,
+# ask three questions, stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -16,6 +17,9 @@ export ARBITER_SEARCH=${ARBITER_SEARCH:-127.0.0.1:${SEARCH_PORT:-50053}}
 make -s down >/dev/null 2>&1 || true
 make -s up
 trap 'make -s down' EXIT
+
+echo; echo "== findings database: the sample data (loaded once; a second load changes nothing)"
+$BIN/arbiter findings load
 
 echo; echo "== ingest (skipped when the corpus is already in the store)"
 $BIN/arbiter ingest --if-empty "$DATA_DIR/corpus.jsonl"
