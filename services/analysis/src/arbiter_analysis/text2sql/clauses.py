@@ -17,8 +17,10 @@ from arbiter_analysis.text2sql.vocabulary import (
     ENTITY_NOUNS,
     FINDING,
     GROUP_NOUNS,
+    NOT_REMEDIATED,
     NUMBER,
     OUTPUT_NOUNS,
+    REMEDIATED,
     VALUE_PHRASES,
     number_value,
     rulebook_condition,
@@ -66,11 +68,21 @@ def value_filters(text: str, original: str) -> list[tuple[Condition, Entity, Spa
             cond = phrase.condition
             word = m.group(0)
             if word in ("open", "closed") and _said_of_audits(text, m.span()):
-                negated = re.search(r"(?:\bnot|n't|\bnever)(?: \w+){0,2} $", text[: m.start()])
+                negated = _negation(text, m.start())
                 cond = AUDIT_OPEN if (word == "open") != bool(negated) else AUDIT_CLOSED
-                found.append((_at(cond, m.start()), AUDIT, m.span()))
+                start = negated.start() if negated else m.start()
+                found.append((_at(cond, m.start()), AUDIT, (start, m.end())))
                 continue
             found.append((_at(cond, m.start()), phrase.entity, m.span()))
+    for m in re.finditer(_REMEDIATED_SAID, text):
+        negated = _negation(text, m.start())
+        if m.group(1) or m.group(2):
+            cond = _STATUS_REMEDIATED
+        else:
+            unremediated = m.group(0).startswith("un")
+            cond = NOT_REMEDIATED if negated or unremediated else REMEDIATED
+        start = negated.start() if negated else m.start()
+        found.append((_at(cond, m.start()), FINDING, (start, m.end())))
     for name in RULEBOOKS:
         said = rf"\b{name.lower()}\b"
         named = re.search(rf"\b{name}\b", original) or re.search(said + r" (?:rule|finding)", text)
@@ -78,6 +90,21 @@ def value_filters(text: str, original: str) -> list[tuple[Condition, Entity, Spa
             for t in re.finditer(said, text):
                 found.append((_at(rulebook_condition(name), t.start()), FINDING, t.span()))
     return _dedupe(found)
+
+
+_REMEDIATED_SAID = (
+    r"(\bstatus (?:is |of |= )?)?\b(?:un)?remediated\b(?! on\b| dates?\b| within\b)( status\b)?"
+)
+"""A finding said to be remediated: the status when the word "status" is said with it,
+else a remediation date (README: closed findings were remediated too)."""
+_STATUS_REMEDIATED = Condition(
+    "f.status = 'remediated'", frozenset({"findings"}), "status is remediated"
+)
+
+
+def _negation(text: str, position: int) -> re.Match[str] | None:
+    """ "not", "n't" or "never" up to two words before `position` ("haven't been closed")."""
+    return re.search(r"(?:\bnot|n't|\bnever)(?: \w+){0,2} $", text[:position])
 
 
 def _dedupe(found: list[tuple[Condition, Entity, Span]]) -> list[tuple[Condition, Entity, Span]]:
@@ -133,6 +160,7 @@ def group_words(text: str) -> list[GroupWord]:
         (r"rule ref(?:erence)?s?|rules?", "rule", None),
         (r"firms?|compan(?:y|ies)", "firm", None),
         (r"audits?", "audit", None),
+        (r"types?|kinds?", "type", None),  # of the entity counted: audit or firm type
     ]
     for m in lead.finditer(text):
         position = m.end()
@@ -152,6 +180,16 @@ def group_words(text: str) -> list[GroupWord]:
     for m in re.finditer(r"\b(?:which|what|in which|the) " + TIME_NOUN, text):
         found.append(GroupWord("time:" + m.group(1), m.span()))
     return sorted({g.span: g for g in found}.values(), key=lambda g: g.span)
+
+
+def ranked_group(text: str) -> GroupWord | None:
+    """ "Which 3 rulebooks have the most findings": a column the question ranks."""
+    nouns = "|".join(p for p, _ in GROUP_NOUNS)
+    m = re.search(rf"\b(?:top|bottom|which|what)(?: {NUMBER})? (?:the )?({nouns})\b", text)
+    if m is None:
+        return None
+    expr = next(e for p, e in GROUP_NOUNS if re.fullmatch(p, m.group(2)))
+    return GroupWord("column", m.span(2), expr)
 
 
 def _noun_at(
@@ -211,6 +249,19 @@ def column_list(text: str) -> ColumnList | None:
             part = re.sub(r"^the ", "", part.strip())
             columns.append(_output(part, item_patterns))
         return ColumnList(tuple(columns), m.span())
+    return _leading_column(text)
+
+
+def _leading_column(text: str) -> ColumnList | None:
+    """ "Names of insurers authorised after 2018": one column asked for before its rows
+    (not a grouping column, which "rulebook of ..." would rather mean)."""
+    groups = {e for _, e in GROUP_NOUNS}
+    for pattern, expr in OUTPUT_NOUNS:
+        if expr in groups:
+            continue
+        m = re.match(rf"\s*(?:the |all )?(?:{pattern})(?= (?:of|for)\b)", text)
+        if m:
+            return ColumnList((expr,), m.span())
     return None
 
 
@@ -226,29 +277,36 @@ def _output(part: str, item_patterns: list[str]) -> Expr | str:
     return "measure"
 
 
+_MOST = r"most|highest|largest|biggest"
+_FEWEST = r"fewest|(?<!at )least|lowest|smallest"
+
+
 def order(text: str) -> tuple[Order, list[Span]] | None:
     """Top-N, most, fewest; the tie-break direction a question asks for."""
-    desc = re.search(
-        rf"\btop {NUMBER}\b|\b(?:which |the )?{NUMBER}? ?(?:most|highest|largest|biggest)\b", text
-    )
+    desc = re.search(rf"\btop {NUMBER}\b|\b(?:which |the )?{NUMBER}? ?(?:{_MOST})\b", text)
     asc = re.search(
         rf"\bbottom {NUMBER}\b"
-        rf"|\b(?:which |the )?{NUMBER}? ?(?:fewest|(?<!at )least|lowest|smallest)\b",
+        rf"|\b(?:which |the )?{NUMBER}? ?(?:{_FEWEST})\b",
         text,
     )
     found = min((m for m in (desc, asc) if m), key=lambda m: m.start(), default=None)
     if found is None:
         return None
     number = next((g for g in found.groups() if g), None)
+    spans = [found.span()]
     if number is None:
         which = re.search(rf"\b(?:which|the|top|list) {NUMBER}\b", text)
         number = which.group(1) if which else None
+        spans += [which.span(1)] if which else []
     limit = number_value(number) if number else 1
     ties = re.search(r"\bt(?:ie|ied|ies)\b[^.;?]*", text)
     ties_desc = bool(
         ties and re.search(r"\b(?:latest|later|highest|most recent|last)\b", ties.group(0))
     )
-    spans = [found.span()] + ([ties.span()] if ties else [])
+    spans += [ties.span()] if ties else []
+    # The same direction said again ("the fewest findings ..., fewest first") is read too.
+    again = _MOST if found is desc else _FEWEST
+    spans += [m.span() for m in re.finditer(rf"\b(?:{again})\b(?: first)?", text)]
     return Order(descending=found is desc, limit=limit, ties_descending=ties_desc), spans
 
 
@@ -268,6 +326,34 @@ def threshold(text: str) -> tuple[Threshold, Entity, Span] | None:
         return None
     entity = next(e for p, e in ENTITY_NOUNS if re.fullmatch(p, m.group(3)))
     return Threshold(_COMPARE[m.group(1)], number_value(m.group(2))), entity, m.span()
+
+
+_SCALE = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000, "mn": 1_000_000}
+_EXCEEDS = {"exceeding": ">", "exceeded": ">", "exceeds": ">", "exceed": ">", "in excess of": ">"}
+
+
+def money_threshold(text: str) -> tuple[Condition, Span] | None:
+    """ "fines over 1,000,000 USD", "penalties of at least $250k": a bound on the amount."""
+    compare = _COMPARE | _EXCEEDS
+    words = "|".join(sorted(compare, key=len, reverse=True))
+    scale = "|".join(_SCALE)
+    m = re.search(
+        rf"\b({words}) (?:usd |\$ ?)?(\d[\d,]*(?:\.\d+)?)(?: ?({scale})\b)?(?: ?(usd|dollars)\b)?",
+        text,
+    )
+    if m is None:
+        return None
+    said_as_money = "$" in m.group(0) or m.group(3) or m.group(4) or "usd" in m.group(0)
+    if not said_as_money and not re.search(r"\bpenalt|\bamount", text):
+        return None
+    amount = float(m.group(2).replace(",", "")) * _SCALE.get(m.group(3) or "", 1)
+    value = f"{amount:.2f}".rstrip("0").rstrip(".")
+    operator = compare[m.group(1)]
+    penalty = column("dispositions", "penalty_usd")
+    label = f"penalty {operator} {value} USD"
+    return Condition(
+        f"{penalty.sql} {operator} {value}", penalty.tables, label, m.start()
+    ), m.span()
 
 
 def absence(text: str) -> tuple[Entity, Span] | None:

@@ -13,6 +13,7 @@ from arbiter_analysis.text2sql.vocabulary import NUMBER, number_value
 
 TODAY_PATTERN = re.compile(
     r"(?:today is|today's date is|it is|it's|as of|the date is)\s+(\d{4})-(\d{2})-(\d{2})"
+    r"(?: today)?"
     r"|(\d{4})-(\d{2})-(\d{2}),? (?:is )?today(?: is)?",
     re.IGNORECASE,
 )

@@ -16,6 +16,10 @@ ALIASES = {"findings": "f", "audits": "a", "firms": "fm", "dispositions": "d"}
 class NotUnderstood(Exception):
     """The question, or a part of it, does not map onto the findings database."""
 
+    rest: str = ""
+    """What of the question was left unread when it was refused (for naming the words
+    it did not know)."""
+
 
 @dataclass(frozen=True)
 class Expr:

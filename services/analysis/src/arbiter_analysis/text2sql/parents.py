@@ -29,6 +29,12 @@ AVERAGE_PER = (
     r"\b(?:average|mean) (?:number|count) of (\w+) ((?:per|for each|in each) (audit|firm))\b"
 )
 ZERO_PHRASE = r"\bcounting [^.?;]*? as (?:zero|0)\b"
+_KEEP_OR_DROP_NONE = r"\b(?:include|including|show|leave out|exclude|omit|skip)\b"
+ZERO_WORDS = (
+    rf"\bshow (?:0|zero)\b|{_KEEP_OR_DROP_NONE}(?=[^.?;]*\b(?:zero|none|0)\b)|\b(?:zero|none)\b"
+)
+"""The words of "include those with none" or "leave out those with none", which decide
+whether groups without rows are shown."""
 
 
 def split_share(

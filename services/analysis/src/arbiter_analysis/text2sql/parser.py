@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from arbiter_analysis.text2sql import clauses
+from arbiter_analysis.text2sql import clauses, measures
 from arbiter_analysis.text2sql.clauses import ColumnList, GroupWord, blank
 from arbiter_analysis.text2sql.dates import date_column, periods, within
 from arbiter_analysis.text2sql.meaning import (
-    Aggregate,
     Condition,
     Entity,
     Expr,
@@ -23,16 +22,25 @@ from arbiter_analysis.text2sql.meaning import (
     date_part,
     remediation_days,
 )
+from arbiter_analysis.text2sql.measures import (
+    AVERAGE,
+    COUNT,
+    DISTINCT,
+    LIST_CUE,
+    REMEDIATION_TIME,
+    SHARE,
+    TOTAL,
+)
 from arbiter_analysis.text2sql.parents import (
     AVERAGE_PER,
     ZERO_PHRASE,
+    ZERO_WORDS,
     outputs_of,
     per_parent,
     split_share,
 )
 from arbiter_analysis.text2sql.vocabulary import (
     AUDIT,
-    DISPOSITION,
     FINDING,
     FIRM,
     GROUP_NOUNS,
@@ -47,10 +55,6 @@ _GROUP_EXPRS = {e for _, e in GROUP_NOUNS}
 _WRITES = (
     r"\b(?:drop|delete|truncate|insert|update|alter|grant|revoke|create|remove|erase|modify)\b"
 )
-_REMEDIATION_TIME = (
-    r"remediation times?|time to remediat\w*|days? to remediat\w*|how long\b.*\bremediat\w*"
-    r"|from identification to remediation|time taken to remediat\w*"
-)
 _SEVERITY = r"(critical|high|medium|low)"
 _TARGET = (
     rf"(\d+) (?:days? )?(?:for|on) {_SEVERITY}\b|\b{_SEVERITY}(?: findings)?:? (\d+)(?: days)?"
@@ -60,18 +64,26 @@ _CUES = (
     r"|\bmean\b|\bshare\b|\bpercentage\b|\btop\b|\bwhat\b"
 )
 _CHANGE = (
-    r"\b(?:percentage|percent|%) change\b|\bchange in\b|\bgrowth\b|\bgrew\b"
+    r"\b(?:percentage|percent|%) change\b|\bchange(?:d|s)?\b|\bgrowth\b|\bgrew\b"
     r"|\bincrease\b|\bdecrease\b|%"
 )
 _NOTHING_KNOWN = (
     "it names nothing the findings database holds (findings, audits, firms, dispositions, "
     "penalties)"
 )
-_LIST_CUE = r"^(?:which|list|show|give|name|what are|who)\b"
-_MONEY = r"\busd\b|\bamount|\$|\bdollars?\b|\bmoney\b|\bvalue\b"
 
 
-def understand(question: str, *, today: dt.date) -> Meaning:
+@dataclass(frozen=True)
+class Reading:
+    """A question understood, and what of it the parser did not use."""
+
+    meaning: Meaning
+    rest: str
+    """The normalised question with every phrase the parser read blanked out: what is
+    left must be accounted for (`consumption.unaccounted`) before the meaning is trusted."""
+
+
+def understand(question: str, *, today: dt.date) -> Reading:
     text = normalise(question)
     if re.search(_WRITES, text):
         raise NotUnderstood(
@@ -90,7 +102,12 @@ def understand(question: str, *, today: dt.date) -> Meaning:
     average = re.search(AVERAGE_PER, work)
     if average:
         work = blank(work, (average.start(2) - 1, average.end()))
+    top = measures.extreme(work)
+    if top:
+        work = blank(work, top[1])
+    value_ranked = measures.value_superlative(work)
     ordering = clauses.order(work)
+    ranked_column = clauses.ranked_group(work) if ordering else None
     for span in ordering[1] if ordering else ():
         work = blank(work, span)
     unknown = clauses.unknown_group(work)
@@ -98,7 +115,12 @@ def understand(question: str, *, today: dt.date) -> Meaning:
         raise NotUnderstood(
             f"the findings database has nothing called '{unknown[:64]}' to group by"
         )
+    once = re.search(r"\b(?:each|every) (?:\w+ )?once\b", work)  # one row each, not a group
+    if once:
+        work = blank(work, once.span())
     groups = clauses.group_words(work)
+    if ranked_column and not groups:
+        groups.append(ranked_column)
     for g in groups:
         work = blank(work, g.span)
     listed = clauses.column_list(work)
@@ -110,66 +132,96 @@ def understand(question: str, *, today: dt.date) -> Meaning:
     limit = clauses.threshold(work)
     if limit:
         work = blank(work, limit[2])
+    bound = clauses.money_threshold(work)
+    if bound:
+        work = blank(work, bound[1])
     absent = clauses.absence(work)
     if absent:
         work = blank(work, absent[1])
     mentions = clauses.mentions(work)
     for _, _, span in filters:
         work = blank(work, span)
-    rule_refs = re.search(r"\brule ref(?:erence)?s?\b|\brules\b", work)
-    remediation = re.search(_REMEDIATION_TIME, text)
+    try:
+        rule_refs = re.search(r"\brule ref(?:erence)?s?\b|\brules\b", work)
+        remediation = re.search(REMEDIATION_TIME, text)
 
-    entity, group_entity = _entities(work, mentions, ordering is not None, rule_refs, remediation)
-    conditions = [c for c, _, _ in filters] + [m.condition for m in mentions if m.condition]
-    conditions += [m.entity.condition for m in mentions if m.entity.condition]
-    if entity.condition:
-        conditions.append(entity.condition)
-    if remediation or targets:
-        conditions.append(REMEDIATED)
-    fined = (
-        any(m.entity is PENALTY for m in mentions)
-        or (limit and limit[1] is PENALTY)
-        or (absent and absent[0] is PENALTY)
-    )
-    date = date_column(text, entity, fined=bool(fined))
-    for period in found_periods:
-        conditions.append(
-            Condition(
-                within(date, period), date.tables, f"{date.label} in {period.label}", period.span[0]
-            )
+        entity, group_entity = _entities(
+            work, mentions, ordering is not None, rule_refs, remediation
         )
-    if ordering and rule_refs and group_entity is None and not groups:
-        groups.append(GroupWord("rule", (0, 0)))
-    group_exprs = _group_exprs(groups, group_entity, listed, date, text)
-    aggregates = _aggregates(
-        text,
-        work,
-        entity,
-        remediation,
-        listed,
-        bool(group_exprs) or ordering is not None,
-        bool(change),
-    )
-    if aggregates[0].measure is not Measure.LIST and listed:
-        named = [c for c in listed.columns if isinstance(c, Expr) and c in _GROUP_EXPRS]
-        group_exprs = tuple(dict.fromkeys([*group_exprs, *named]))
+        conditions = [c for c, _, _ in filters] + [m.condition for m in mentions if m.condition]
+        conditions += [bound[0]] if bound else []
+        conditions += [m.entity.condition for m in mentions if m.entity.condition]
+        if entity.condition:
+            conditions.append(entity.condition)
+        if remediation or targets:
+            conditions.append(REMEDIATED)
+        fined = (
+            any(m.entity is PENALTY for m in mentions)
+            or (limit and limit[1] is PENALTY)
+            or (absent and absent[0] is PENALTY)
+        )
+        date = date_column(text, entity, fined=bool(fined))
+        for period in found_periods:
+            conditions.append(
+                Condition(
+                    within(date, period),
+                    date.tables,
+                    f"{date.label} in {period.label}",
+                    period.span[0],
+                )
+            )
+        if ordering and rule_refs and group_entity is None and not groups:
+            groups.append(GroupWord("rule", (0, 0)))
+        group_exprs = _group_exprs(groups, group_entity, entity, listed, date)
+        ranked = ordering is not None and not (value_ranked and not group_exprs)
+        aggregates = measures.aggregates(
+            text,
+            work,
+            entity,
+            remediation is not None,
+            listed,
+            bool(group_exprs) or ranked,
+            bool(change),
+            top[0] if top else None,
+        )
+        if aggregates[0].measure is not Measure.LIST and listed:
+            named = [c for c in listed.columns if isinstance(c, Expr) and c in _GROUP_EXPRS]
+            group_exprs = tuple(dict.fromkeys([*group_exprs, *named]))
 
-    meaning = Meaning(
-        entity=entity,
-        aggregates=aggregates,
-        conditions=tuple(_merge(conditions)),
-        groups=group_exprs,
-        order=ordering[0] if ordering else None,
-        above_average=above_average is not None,
-        distinct=bool(re.search(r"\b(?:once|distinct|unique|different)\b", text)),
-    )
-    if aggregates[0].measure is Measure.LIST:
-        meaning = replace(meaning, outputs=_outputs(listed, entity))
-    if targets or aggregates[0].measure is Measure.SHARE:
-        meaning = split_share(meaning, targets, mentions)
+        meaning = Meaning(
+            entity=entity,
+            aggregates=aggregates,
+            conditions=tuple(_merge(conditions)),
+            groups=group_exprs,
+            order=ordering[0] if ordering else None,
+            above_average=above_average is not None,
+            distinct=bool(re.search(DISTINCT, text)),
+        )
+        if aggregates[0].measure is Measure.LIST:
+            meaning = replace(meaning, outputs=_outputs(listed, entity))
+        if targets or aggregates[0].measure is Measure.SHARE:
+            meaning = split_share(meaning, targets, mentions)
+        if change:
+            meaning = replace(meaning, change_years=change, change_date=date)
+        meaning = per_parent(meaning, text, limit, absent, groups, listed)
+    except NotUnderstood as refused:
+        refused.rest = _blank_read(work, bool(change))
+        raise
+    return Reading(meaning, _blank_read(work, bool(change)))
+
+
+def _blank_read(work: str, change: bool) -> str:
+    """`work` without the phrases that decided the measure, the entity or the shape of
+    the answer (they were read wherever they stand, so they are used)."""
+    read = [_CUES, LIST_CUE, AVERAGE, TOTAL, COUNT, SHARE, DISTINCT, REMEDIATION_TIME]
+    read.append(r"\b(?:average|mean)\b(?= (?:number|count) of)")
+    read.append(ZERO_WORDS)
     if change:
-        meaning = replace(meaning, change_years=change, change_date=date)
-    return per_parent(meaning, text, limit, absent, groups, listed)
+        read.append(_CHANGE)
+    for pattern in read:
+        for m in reversed(list(re.finditer(pattern, work))):
+            work = blank(work, m.span())
+    return work
 
 
 def _targets(work: str) -> tuple[Condition | None, str]:
@@ -234,9 +286,9 @@ def _entities(
 def _group_exprs(
     groups: list[GroupWord],
     group_entity: Entity | None,
+    entity: Entity,
     listed: ColumnList | None,
     date: Expr,
-    text: str,
 ) -> tuple[Expr, ...]:
     exprs: list[Expr] = []
     words = list(groups)
@@ -258,59 +310,15 @@ def _group_exprs(
             exprs.extend(wanted or [column("audits", "audit_id")])
         elif g.kind == "rule":
             exprs.extend([column("findings", "rulebook"), column("findings", "rule_ref")])
+        elif g.kind == "type" and entity in (AUDIT, FIRM):
+            exprs.append(column(entity.table, f"{entity.table[:-1]}_type"))
+        elif g.kind == "type":
+            raise NotUnderstood(f"it groups {entity.plural} by a type, which they do not have")
     if listed:  # "month number and count": a time part the list names is a grouping too
         for c in listed.columns:
             if isinstance(c, str) and c.startswith("time:"):
                 exprs.append(date_part(c[5:], date))
-    del text
     return tuple(dict.fromkeys(exprs))
-
-
-def _aggregates(
-    text: str,
-    work: str,
-    entity: Entity,
-    remediation: re.Match[str] | None,
-    listed: ColumnList | None,
-    grouped: bool,
-    change: bool,
-) -> tuple[Aggregate, ...]:
-    if not change and re.search(
-        r"\b(?:percentage|percent|share|proportion|fraction|ratio)\b|%", text
-    ):
-        return (Aggregate(Measure.SHARE),)
-    money = entity is PENALTY or entity is DISPOSITION or re.search(_MONEY, text)
-    value = (
-        remediation_days()
-        if remediation
-        else column("dispositions", "penalty_usd")
-        if money
-        else None
-    )
-    found: list[tuple[int, Aggregate]] = []
-    for m in re.finditer(r"\b(?:average|mean|avg)\b(?! (?:number|count) of)", work):
-        if value is None:
-            raise NotUnderstood(
-                "it asks for an average of something the findings database does not record"
-            )
-        found.append((m.start(), Aggregate(Measure.AVG, value)))
-    for m in re.finditer(r"\b(?:total|sum|combined|how much)\b(?! number)", work):
-        if value is not None and not remediation:
-            found.append((m.start(), Aggregate(Measure.SUM, value)))
-    for m in re.finditer(r"\bhow many\b|\bnumber of\b|\bcount\b|\bhow often\b|\bfrequen", work):
-        found.append((m.start(), Aggregate(Measure.COUNT)))
-    if remediation and not found:
-        found.append((0, Aggregate(Measure.AVG, value)))
-    distinct = re.search(r"\bhow many (?:distinct|different|unique) (?:\w+ ){0,2}rule ref", text)
-    if distinct:
-        return (Aggregate(Measure.COUNT_DISTINCT, column("findings", "rule_ref")),)
-    if found:
-        return tuple(dict.fromkeys(a for _, a in sorted(found, key=lambda f: f[0])))
-    if grouped:
-        return (Aggregate(Measure.COUNT),)
-    if re.search(_LIST_CUE, text) or listed:
-        return (Aggregate(Measure.LIST),)
-    raise NotUnderstood("it does not ask for a count, a total, an average, a share or a list")
 
 
 def _outputs(listed: ColumnList | None, entity: Entity) -> tuple[Expr, ...]:

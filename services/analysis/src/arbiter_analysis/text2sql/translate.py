@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from arbiter_analysis.text2sql.consumption import named_as_asked, unaccounted
 from arbiter_analysis.text2sql.dates import TODAY_PATTERN, stated_today
 from arbiter_analysis.text2sql.meaning import Meaning, Measure, NotUnderstood, PerParent
 from arbiter_analysis.text2sql.parser import understand
@@ -47,10 +48,17 @@ def translate(question: str, *, today: dt.date) -> Translation | Unmapped:
     ("Today is 2026-01-15") wins over `today`."""
     day = stated_today(question) or today
     try:
-        meaning = understand(_without_today(question), today=day)
-        return Translation(build(meaning), explain(meaning))
+        reading = understand(_without_today(question), today=day)
     except NotUnderstood as refused:
-        return Unmapped(str(refused))
+        unknown = unaccounted(refused.rest, None) if refused.rest else ()
+        known = f"; nor does it know {named_as_asked(unknown, question)}" if unknown else ""
+        return Unmapped(f"{refused}{known}")
+    sql = build(reading.meaning)
+    unused = unaccounted(reading.rest, sql)
+    if unused:
+        words = named_as_asked(unused, question)
+        return Unmapped(f"no column, value or date in it matches {words}")
+    return Translation(sql, explain(reading.meaning))
 
 
 def _without_today(question: str) -> str:
