@@ -298,7 +298,8 @@ def order(text: str) -> tuple[Order, list[Span]] | None:
         which = re.search(rf"\b(?:which|the|top|list) {NUMBER}\b", text)
         number = which.group(1) if which else None
         spans += [which.span(1)] if which else []
-    limit = number_value(number) if number else 1
+    sorted_only = number is None and text[found.end() :].startswith(" first")
+    limit = number_value(number) if number else None if sorted_only else 1
     ties = re.search(r"\bt(?:ie|ied|ies)\b[^.;?]*", text)
     ties_desc = bool(
         ties and re.search(r"\b(?:latest|later|highest|most recent|last)\b", ties.group(0))

@@ -45,6 +45,8 @@ IGNORABLE = frozenset({
     "is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "having",
     "do", "does", "did", "doing", "done",
     "can", "could", "would", "should", "will", "shall", "may", "might", "must", "let",
+    "i'd", "i'm", "we'd", "we've", "we're", "you're", "let's", "there's", "that's",
+    "roughly", "approximately", "approx", "right",
     "please", "thanks", "thank", "kindly", "hi", "hello", "ok", "okay",
     "show", "list", "give", "tell", "get", "got", "getting", "see", "find", "know", "want",
     "need", "like", "name", "names",
