@@ -86,6 +86,9 @@ def test_the_words_named_are_truncated() -> None:
         ("How many audits of each type do we have?", "a.audit_type, count(*)"),
         ("How many different rulebooks have findings been cited under?", "count(DISTINCT"),
         ("Hi, how many thematic audits do we have?", "a.audit_type = 'thematic'"),
+        ("Show a chart of the number of findings per year since 2019", "extract(year"),
+        ("Which rules are most often breached?", "f.rule_ref, count(*)"),
+        ("What is the average number of AML findings per firm in 2023?", "avg(c.n)"),
     ],
 )
 def test_ordinary_phrasings_still_map(question: str, expected: str) -> None:
@@ -98,3 +101,14 @@ def test_an_order_said_as_highest_first_sorts_without_a_limit() -> None:
     answer = translate("Total fines by firm type, highest first", today=TODAY)
     assert isinstance(answer, Translation)
     assert answer.sql.endswith("ORDER BY sum(d.penalty_usd) DESC, 1")
+
+
+def test_a_trend_is_a_time_grouping_by_quarter_within_one_year() -> None:
+    answer = translate(
+        "How many findings per rulebook in 2024, and what is the trend?", today=TODAY
+    )
+    assert isinstance(answer, Translation)
+    assert answer.sql.startswith("SELECT f.rulebook, extract(quarter FROM f.identified_on)::int")
+    answer = translate("What is the trend in total fines?", today=TODAY)
+    assert isinstance(answer, Translation)
+    assert answer.sql.startswith("SELECT extract(year FROM d.decided_on)::int, sum(")

@@ -26,7 +26,8 @@ from arbiter_analysis.text2sql.meaning import (
 from arbiter_analysis.text2sql.vocabulary import AUDIT, FINDING, FIRM
 
 AVERAGE_PER = (
-    r"\b(?:average|mean) (?:number|count) of (\w+) ((?:per|for each|in each) (audit|firm))\b"
+    r"\b(?:average|mean) (?:number|count) of ((?:[\w-]+ ){0,2}?\w+) ((?:per|for each|in each)"
+    r" (audit|firm))\b"
 )
 ZERO_PHRASE = r"\bcounting [^.?;]*? as (?:zero|0)\b"
 _KEEP_OR_DROP_NONE = r"\b(?:include|including|show|leave out|exclude|omit|skip)\b"

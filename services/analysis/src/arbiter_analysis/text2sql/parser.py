@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from arbiter_analysis.text2sql import clauses, measures
 from arbiter_analysis.text2sql.clauses import ColumnList, GroupWord, blank
-from arbiter_analysis.text2sql.dates import date_column, periods, within
+from arbiter_analysis.text2sql.dates import Period, date_column, periods, within
 from arbiter_analysis.text2sql.meaning import (
     Condition,
     Entity,
@@ -121,6 +121,10 @@ def understand(question: str, *, today: dt.date) -> Reading:
     groups = clauses.group_words(work)
     if ranked_column and not groups:
         groups.append(ranked_column)
+    trend = _trend(work, groups, found_periods)
+    groups += [trend] if trend else []
+    for said in re.finditer(_TREND, work):
+        work = blank(work, said.span())
     for g in groups:
         work = blank(work, g.span)
     listed = clauses.column_list(work)
@@ -205,16 +209,17 @@ def understand(question: str, *, today: dt.date) -> Reading:
             meaning = replace(meaning, change_years=change, change_date=date)
         meaning = per_parent(meaning, text, limit, absent, groups, listed)
     except NotUnderstood as refused:
-        refused.rest = _blank_read(work, bool(change))
+        refused.rest = _blank_read(work, bool(change), average is not None)
         raise
-    return Reading(meaning, _blank_read(work, bool(change)))
+    return Reading(meaning, _blank_read(work, bool(change), average is not None))
 
 
-def _blank_read(work: str, change: bool) -> str:
+def _blank_read(work: str, change: bool, average_per: bool) -> str:
     """`work` without the phrases that decided the measure, the entity or the shape of
     the answer (they were read wherever they stand, so they are used)."""
     read = [_CUES, LIST_CUE, AVERAGE, TOTAL, COUNT, SHARE, DISTINCT, REMEDIATION_TIME]
-    read.append(r"\b(?:average|mean)\b(?= (?:number|count) of)")
+    if average_per:
+        read.append(r"\b(?:average|mean)\b(?= (?:number|count) of)")
     read.append(ZERO_WORDS)
     if change:
         read.append(_CHANGE)
@@ -281,6 +286,20 @@ def _entities(
     if rule_refs or remediation:
         return FINDING, None
     raise NotUnderstood(_NOTHING_KNOWN)
+
+
+_TREND = r"\b(?:the )?trends?\b|\bover time\b|\b(?:the )?evolution\b|\bevolved?\b"
+
+
+def _trend(work: str, groups: list[GroupWord], found: list[Period]) -> GroupWord | None:
+    """ "..., and what is the trend?": a time grouping, by quarter within the one year the
+    question is about, else by year (unless it already groups by a time part)."""
+    said = re.search(_TREND, work)
+    if said is None or any(g.kind.startswith("time:") for g in groups):
+        return None
+    years = [p for p in found if p.start and p.end and (p.end - p.start).days <= 366]
+    part = "quarter" if len(found) == 1 and years else "year"
+    return GroupWord(f"time:{part}", (0, 0))
 
 
 def _group_exprs(
