@@ -5,9 +5,14 @@ carries the error, then the offline translation; the prompt carries the schema a
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
 from arbiter_analysis.findings.sample import TODAY
 from arbiter_analysis.findings.schema import TABLES
 from arbiter_analysis.sql import check_query
+from arbiter_analysis.text2sql_task import text2sql_task
 
 from tests.analysis.analyze_calls import Stub, analyse, fingerprint, offline_sql, rows_of
 from tests.support.openai_server import OpenAIServer, Reply
@@ -117,3 +122,23 @@ async def test_the_model_being_down_falls_back(
     out = await analyse(model_data_analysis, QUESTION)
     assert out.result.sql == offline_sql(QUESTION)
     assert "model's answer was not used" in out.said("write_sql")
+
+
+def _prompt_examples() -> list[str]:
+    prompt = text2sql_task().prompt.system
+    return [line.removeprefix("SQL: ") for line in prompt.splitlines() if line.startswith("SQL: ")]
+
+
+async def test_the_prompts_examples_pass_the_guard_and_run(findings_db: FindingsDb) -> None:
+    examples = _prompt_examples()
+    assert len(examples) >= 4
+    for sql in examples:
+        assert await rows_of(findings_db, check_query(sql)), sql
+
+
+def test_the_prompts_examples_are_not_the_dev_questions() -> None:
+    dev = Path(__file__).parents[3] / "shared" / "data" / "findings" / "questions_dev.jsonl"
+    if not dev.is_file():
+        pytest.skip("no findings dev questions beside the checkout")
+    gold = {json.loads(line)["gold_sql"] for line in dev.read_text().splitlines() if line}
+    assert not gold & set(_prompt_examples())
