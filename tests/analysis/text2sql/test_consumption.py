@@ -11,6 +11,7 @@ from arbiter_analysis.text2sql import CAN_ANSWER, Translation, Unmapped, transla
 from arbiter_analysis.text2sql.consumption import unaccounted
 
 TODAY = dt.date(2026, 1, 15)
+FULL_WIDTH_SELECT = "".join(chr(ord(c) + 0xFEE0) for c in "SELECT")
 
 
 def refusal(question: str) -> Unmapped:
@@ -33,6 +34,8 @@ def refusal(question: str) -> Unmapped:
         ("Average salary of bank staff", "salary"),
         ("How many critical findings per country?", "country"),
         ("How many AML findings were appealed?", "appealed"),
+        ("How many findings in Москва?", "Москва"),
+        (f"{FULL_WIDTH_SELECT} count(*) FROM findings.findings", FULL_WIDTH_SELECT),
     ],
 )
 def test_an_unknown_filter_word_is_refused_by_name(question: str, word: str) -> None:

@@ -78,7 +78,9 @@ _WHERE_THE_DATA_IS = (
     r"|\bon (?:file|record)\b"
 )
 """Where the rows live, said in passing ("How many banks are on our books?")."""
-_WORD = re.compile(r"\$?\d[\d,.]*%?|[a-z]+(?:'[a-z]+)?")
+_WORD = re.compile(r"\$?\d[\d,.]*%?|[^\W\d_]+(?:'[^\W\d_]+)?")
+"""A number, or a word in any script (a word in Cyrillic or in full-width letters is a
+word the parser did not read, not punctuation)."""
 
 
 def unaccounted(rest: str, sql: str | None) -> tuple[str, ...]:
