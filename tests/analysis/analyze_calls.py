@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import asyncpg
 from arbiter.analysis.v1 import analysis_pb2, analysis_pb2_grpc
@@ -18,7 +19,7 @@ from arbiter_analysis.text2sql_task import offline_output
 
 from tests.support.postgres import FindingsDb
 
-Stub = analysis_pb2_grpc.AnalysisServiceStub
+Stub: TypeAlias = analysis_pb2_grpc.AnalysisServiceStub
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ class Analysed:
 
 
 async def analyse(stub: Stub, question: str, *, budget: float = 30) -> Analysed:
-    progress, results = [], []
+    progress: list[common_pb2.Progress] = []
+    results: list[analysis_pb2.AnalyzeDataResult] = []
     request = analysis_pb2.AnalyzeDataRequest(question=question)
     async for message in stub.AnalyzeData(request, timeout=budget):
         if message.WhichOneof("kind") == "progress":

@@ -38,6 +38,12 @@ def failures(reason: str) -> float:
     return REGISTRY.get_sample_value("arbiter_dependency_failures_total", labels) or 0.0
 
 
+def reason(error: grpc.aio.AioRpcError) -> str:
+    info = error_info(error)
+    assert info is not None
+    return str(info.reason)
+
+
 async def refused(stub: analysis_pb2_grpc.AnalysisServiceStub) -> grpc.aio.AioRpcError:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await analyse(stub, QUESTION, budget=10)
@@ -123,7 +129,7 @@ async def test_a_database_down_at_start_is_retried_in_the_background(
             before = failures("not_ready")
             error = await refused(stub)
             assert error.code() == grpc.StatusCode.UNAVAILABLE
-            assert error_info(error).reason == "DATABASE_NOT_READY"
+            assert reason(error) == "DATABASE_NOT_READY"
             assert (retry_delay(error) or 0) > 0
             assert failures("not_ready") == before + 1
             gate.open = True
@@ -146,7 +152,7 @@ async def test_a_database_down_later_is_unavailable_and_counted(findings_db: Fin
             before = failures("unreachable")
             error = await refused(stub)
             assert error.code() == grpc.StatusCode.UNAVAILABLE
-            assert error_info(error).reason == "DATABASE_UNAVAILABLE"
+            assert reason(error) == "DATABASE_UNAVAILABLE"
             assert (retry_delay(error) or 0) > 0
             assert failures("unreachable") == before + 1
             assert "127.0.0.1" not in (error.details() or "")
