@@ -20,10 +20,10 @@ from arbiter_analysis.findings_access import FindingsAccess
 from arbiter_llm import LLM, LLMConfig, OfflineLLM, OpenAICompatibleLLM
 
 from tests.support.openai_server import OpenAIServer, model, model_server
-from tests.support.postgres import FindingsDb, findings_db, fresh_findings_db, postgres_cluster
+from tests.support.postgres import FindingsDb
 from tests.support.servers import LOCAL, channel_to, llm_channel_fixtures
 
-__all__ = ["findings_db", "fresh_findings_db", "model", "model_server", "postgres_cluster"]
+__all__ = ["model", "model_server"]
 
 ANALYSIS = dataclasses.replace(AnalysisConfig.default, today=TODAY.isoformat())
 """AnalyzeData's settings in tests: relative dates count from the sample's day."""

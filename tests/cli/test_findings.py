@@ -19,15 +19,7 @@ from arbiter_cli import suite
 from arbiter_cli.main import main
 from arbiter_cli.postgres import READER, Cluster, free_port
 
-from tests.support.postgres import (
-    FindingsDb,
-    findings_db,
-    fresh_findings_db,
-    postgres_cluster,
-    prepare,
-)
-
-__all__ = ["findings_db", "fresh_findings_db", "postgres_cluster"]
+from tests.support.postgres import FindingsDb, prepare
 
 # Settings a developer's shell may hold that would point the commands elsewhere.
 _SETTINGS = (*suite.DATABASE_SETTINGS, "ARBITER_POSTGRES_DIR", "ARBITER_POSTGRES_PORT", "RUN_DIR")

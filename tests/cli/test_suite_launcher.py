@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -56,7 +58,7 @@ def free_ports(count: int) -> list[int]:
         return [s.getsockname()[1] for s in sockets]
 
 
-def suite_at(tmp: Path) -> Suite:
+def suite_at(tmp: Path, postgres: Path) -> Suite:
     ports = free_ports(2 * len(SERVICES))
     grpc_ports = dict(zip(SERVICES, ports[: len(SERVICES)], strict=True))
     metrics_ports = dict(zip(SERVICES, ports[len(SERVICES) :], strict=True))
@@ -65,6 +67,9 @@ def suite_at(tmp: Path) -> Suite:
         "SEARCH_EMBEDDER": "none",
         "SEARCH_MILVUS_URI": str(tmp / "milvus" / "milvus.db"),
         "LLM_PROVIDER": "offline",
+        # Each suite its own findings cluster, on a free port: never the checkout's.
+        "ARBITER_POSTGRES_DIR": str(postgres),
+        "ARBITER_POSTGRES_PORT": "0",
     }
     for name in SERVICES:
         env[f"{name.upper()}_PORT"] = str(grpc_ports[name])
@@ -74,9 +79,21 @@ def suite_at(tmp: Path) -> Suite:
 
 
 @pytest.fixture(scope="module")
-def two_suites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Suite, Suite]]:
-    first = suite_at(tmp_path_factory.mktemp("first"))
-    second = suite_at(tmp_path_factory.mktemp("second"))
+def clusters() -> Iterator[Path]:
+    """Where the suites' findings clusters live: outside pytest's private temporary
+    folder, which the cluster's unprivileged server account could not reach."""
+    folder = Path(tempfile.mkdtemp(prefix="arbiter-suites-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def two_suites(
+    tmp_path_factory: pytest.TempPathFactory, clusters: Path
+) -> Iterator[tuple[Suite, Suite]]:
+    first = suite_at(tmp_path_factory.mktemp("first"), clusters / "first")
+    second = suite_at(tmp_path_factory.mktemp("second"), clusters / "second")
     try:
         for s in (first, second):
             done = s.launcher("up")
@@ -131,8 +148,8 @@ def test_up_twice_in_one_run_dir_is_refused(two_suites: tuple[Suite, Suite]) -> 
     assert done.returncode == 1 and "up already" in done.stderr
 
 
-def test_down_stops_what_up_started_in_its_run_dir(tmp_path: Path) -> None:
-    s = suite_at(tmp_path)
+def test_down_stops_what_up_started_in_its_run_dir(tmp_path: Path, clusters: Path) -> None:
+    s = suite_at(tmp_path, clusters / "alone")
     try:
         assert s.launcher("up").returncode == 0
         started = suite.recorded(s.run_dir)

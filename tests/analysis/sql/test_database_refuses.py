@@ -17,9 +17,7 @@ import asyncpg
 import pytest
 
 from tests.analysis.sql.corpus import load_attacks
-from tests.support.postgres import FindingsDb, findings_db, postgres_cluster
-
-__all__ = ["findings_db", "postgres_cluster"]
+from tests.support.postgres import FindingsDb
 
 ATTACKS = load_attacks()
 TIMEOUT = "300ms"

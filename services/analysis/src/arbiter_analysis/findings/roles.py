@@ -117,6 +117,9 @@ def reader_settings(config: DatabaseConfig) -> dict[str, str]:
         "idle_in_transaction_session_timeout": f"{idle_ms}ms",
         "temp_file_limit": f"{config.temp_file_limit_kb}kB",
         "search_path": SCHEMA,
+        # The SQL guard reads a backslash in '...' as an ordinary character; so must the
+        # database, whatever a cluster's default says.
+        "standard_conforming_strings": "on",
     }
 
 
