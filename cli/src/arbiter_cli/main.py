@@ -14,7 +14,7 @@ from arbiter_kit.addresses import local_target
 from google.protobuf import json_format
 
 from arbiter_cli import eval as evaluation
-from arbiter_cli import findings
+from arbiter_cli import eval_sql, findings
 from arbiter_cli.render import EventPrinter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
@@ -91,6 +91,7 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--search", default=os.environ.get("ARBITER_SEARCH", local_target("search")))
     i.set_defaults(func=ingest)
     evaluation.add_command(sub)
+    eval_sql.add_command(sub)
     findings.add_command(sub)
     return p
 
