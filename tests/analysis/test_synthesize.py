@@ -1,6 +1,6 @@
 """Synthesize over gRPC: the stream's shape, numbered citations with verbatim quotes,
 honest answers without support, missing items, reflection, and the model path with its
-fallbacks; AnalyzeData's UNIMPLEMENTED; input limits; health."""
+fallbacks; AnalyzeData without a findings database; input limits; health."""
 
 from __future__ import annotations
 
@@ -186,7 +186,7 @@ async def test_long_passages_are_quoted_verbatim(analysis: Stub) -> None:
 def test_offline_output_satisfies_the_task_contract() -> None:
     task = synthesis_task()
     for passages in (PASSAGES, [], [PASSAGES[1]]):
-        data = synthesis_input(QUESTION, passages, ["x failed: y"], None)
+        data, _ = synthesis_input(QUESTION, passages, ["x failed: y"], None)
         assert task.problems(task.run_offline(data), data) == []
 
 
@@ -318,13 +318,14 @@ async def test_model_failure_falls_back(model_analysis: Stub, model: OpenAIServe
     assert any("status_503" in m for m in out.messages)
 
 
-async def test_analyze_data_is_unimplemented(analysis: Stub) -> None:
+async def test_analyze_data_without_a_database_is_failed_precondition(analysis: Stub) -> None:
+    # This server was built with no findings database: it says so, naming the settings.
     request = analysis_pb2.AnalyzeDataRequest(question="How many findings in 2024?")
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         async for _ in analysis.AnalyzeData(request, timeout=5):
             pass
-    assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "Text2SQL" in (caught.value.details() or "")
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "no findings database is configured" in (caught.value.details() or "")
 
 
 @pytest.mark.parametrize(
@@ -338,6 +339,8 @@ async def test_analyze_data_is_unimplemented(analysis: Stub) -> None:
         ({"missing": ["m"] * 21}, "missing"),
         ({"missing": ["m", "m" * 2001]}, "missing[1]"),
         ({"verdict": common_pb2.Verdict(summary="s" * 8001)}, "verdict.summary"),
+        ({"data": analysis_pb2.AnalyzeDataResult(sql="s" * 20_001)}, "data.sql"),
+        ({"data": analysis_pb2.AnalyzeDataResult(summary="s" * 20_001)}, "data.summary"),
     ],
     ids=[
         "empty",
@@ -348,6 +351,8 @@ async def test_analyze_data_is_unimplemented(analysis: Stub) -> None:
         "too-many-missing",
         "missing-item-too-long",
         "verdict-summary-too-long",
+        "data-sql-too-long",
+        "data-summary-too-long",
     ],
 )
 async def test_bad_input_is_invalid_argument(

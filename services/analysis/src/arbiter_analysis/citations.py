@@ -1,7 +1,7 @@
 """Citations: the answer's `[k]` (numbered by first use, see
 `arbiter_llm.citations.CitationNumbering`) becomes one `Citation` of the passage it stands
 for, whose quote is the passage sentence, verbatim, that best matches the answer sentences
-citing it."""
+citing it; or of the data analysis, the findings database with its SQL as the reference."""
 
 from __future__ import annotations
 
@@ -11,12 +11,16 @@ from arbiter.common.v1 import common_pb2
 from arbiter_llm.citations import markers, strip_markers
 from arbiter_text import sentence_spans, sentences, stems
 
+from arbiter_analysis.data_evidence import DataEvidence
+
 
 class CitationBuilder:
     """Turns the markers of an answer into numbered citations with verbatim quotes."""
 
-    def build(self, answer: str, cited: Sequence[common_pb2.Passage]) -> list[common_pb2.Citation]:
-        """`cited[k - 1]` is the passage the answer's `[k]` stands for."""
+    def build(
+        self, answer: str, cited: Sequence[common_pb2.Passage | DataEvidence]
+    ) -> list[common_pb2.Citation]:
+        """`cited[k - 1]` is the passage (or the data) the answer's `[k]` stands for."""
         citing: dict[int, list[str]] = {}
         for sentence in sentences(answer):
             for k in markers(sentence):
@@ -24,6 +28,9 @@ class CitationBuilder:
                     citing.setdefault(k, []).append(strip_markers(sentence))
         citations = []
         for k, passage in enumerate(cited, start=1):
+            if isinstance(passage, DataEvidence):
+                citations.append(passage.citation(k))
+                continue
             # Every [k] is in the answer; a sentence cut too long to hold its marker whole
             # still gets its citation, quoted against the whole answer.
             citing.setdefault(k, [strip_markers(answer)])

@@ -1,7 +1,9 @@
 """The `analysis.synthesize` step. Offline, the AnswerComposer writes an extractive
-answer: the passage sentences that best match the question's keywords, each cited,
-then what could not be covered; it says plainly when no passage supports an answer.
-With a model, the streamed text must cite only passages it was given."""
+answer: what a data analysis found (its summary's figures, cited), the passage sentences
+that best match the question's keywords, each cited, then what could not be covered; it
+says plainly when no passage supports an answer. With a model, the streamed text must
+cite only documents it was given and, beside a data analysis, state no number the
+documents do not."""
 
 from __future__ import annotations
 
@@ -10,10 +12,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from arbiter.analysis.v1 import analysis_pb2
 from arbiter.common.v1 import common_pb2
 from arbiter_llm import JSON, Document, Task, TaskInput
 from arbiter_llm.citations import markers, out_of_range, strip_markers
 from arbiter_text import iter_sentence_spans, stems, words
+
+from arbiter_analysis.data_evidence import DataEvidence, unsupported_numbers
 
 MAX_SENTENCES = 5
 """Sentences an extractive answer quotes (one per passage at most)."""
@@ -29,6 +34,7 @@ SCORING_BUDGET = 4000
 each): it bounds the work on huge passages, at the price of not quoting deep inside them."""
 NO_VERDICT = "(none)"
 NO_MISSING = "(nothing)"
+NO_DATA = "(none)"
 
 # Words that say what kind of question it is rather than what it is about.
 QUESTION_WORDS = frozenset(
@@ -119,13 +125,16 @@ class AnswerComposer:
         verdict = data.values.get("verdict", NO_VERDICT).strip()
         if verdict and verdict != NO_VERDICT:
             lines.append(verdict_sentence(verdict))
-        chosen = self.choose(data.values["question"], data.documents)
+        explained = [s for s in data.values.get("data_sentences", "").splitlines() if s]
+        lines += explained
+        passages = passage_documents(data)
+        chosen = self.choose(data.values["question"], passages)
         for c in chosen:
             sentence = _TRAILING.sub("", strip_markers(c.sentence))
             label = f"{c.document.reference}: " if c.document.reference else ""
             lines.append(f"{label}{sentence} [{c.document.index}].")
-        if not chosen:
-            lines.append(NO_SUPPORT if data.documents else NO_PASSAGES)
+        if not chosen and (passages or not explained):
+            lines.append(NO_SUPPORT if passages else NO_PASSAGES)
         lines += [missing_sentence(m) for m in missing_items(data)]
         answer = "\n".join(lines)
         return {"answer": answer, "cited": sorted(set(markers(answer)))}
@@ -186,6 +195,18 @@ class AnswerComposer:
         return sorted(ranked, key=lambda c: c.document.index)
 
 
+def data_index(data: TaskInput) -> int | None:
+    """The document number of the data analysis, if one was given."""
+    raw = data.values.get("data", NO_DATA).strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def passage_documents(data: TaskInput) -> list[Document]:
+    """The documents that are passages (every one but the data analysis's)."""
+    index = data_index(data)
+    return [d for d in data.documents if d.index != index]
+
+
 def missing_items(data: TaskInput) -> list[str]:
     raw = data.values.get("missing", NO_MISSING)
     if raw.strip() == NO_MISSING:
@@ -200,12 +221,20 @@ def parse_answer(text: str, data: TaskInput) -> JSON:
 
 
 def check_answer(output: JSON, data: TaskInput) -> list[str]:
-    """Every [n] must name a passage that was given."""
-    bad = out_of_range(str(output["answer"]), len(data.documents))
-    if not bad:
-        return []
-    given = f"1..{len(data.documents)}" if data.documents else "none"
-    return [f"cites {', '.join(f'[{n}]' for n in bad)} but the passages are {given}"]
+    """Every [n] must name a document that was given; beside a data analysis, every
+    number must be one the question or the documents state."""
+    answer = str(output["answer"])
+    problems = []
+    bad = out_of_range(answer, len(data.documents))
+    if bad:
+        given = f"1..{len(data.documents)}" if data.documents else "none"
+        problems.append(f"cites {', '.join(f'[{n}]' for n in bad)} but the documents are {given}")
+    if data_index(data) is not None:
+        sources = [data.values["question"], *(d.text for d in data.documents)]
+        invented = unsupported_numbers(answer, sources)
+        if invented:
+            problems.append(f"states numbers the data does not: {', '.join(invented[:5])}")
+    return problems
 
 
 def synthesis_input(
@@ -213,8 +242,10 @@ def synthesis_input(
     passages: Sequence[common_pb2.Passage],
     missing: Sequence[str],
     verdict: common_pb2.Verdict | None,
-) -> TaskInput:
-    """The task input for one Synthesize call: passages become numbered documents."""
+    data: analysis_pb2.AnalyzeDataResult | None = None,
+) -> tuple[TaskInput, DataEvidence | None]:
+    """The task input for one Synthesize call: passages become numbered documents, then
+    the data analysis, if any, one more (returned too, for its citation)."""
     documents = tuple(
         Document(
             index=n,
@@ -224,20 +255,29 @@ def synthesis_input(
         )
         for n, p in enumerate(passages, start=1)
     )
+    evidence = None if data is None else DataEvidence(data, len(documents) + 1)
+    if evidence is not None and evidence.answered:
+        documents += (evidence.document(),)
     verdict_text = NO_VERDICT
     if verdict is not None and verdict.disposition != common_pb2.DISPOSITION_UNSPECIFIED:
         name = common_pb2.Disposition.Name(verdict.disposition).removeprefix("DISPOSITION_")
         verdict_text = name.replace("_", " ").lower()
         if verdict.summary:
             verdict_text += f" - {verdict.summary}"
-    return TaskInput(
-        values={
-            "question": question,
-            "missing": "\n".join(f"- {m}" for m in missing) if missing else NO_MISSING,
-            "verdict": verdict_text,
-        },
-        documents=documents,
-    )
+    values = {
+        "question": question,
+        "missing": "\n".join(f"- {m}" for m in missing) if missing else NO_MISSING,
+        "verdict": verdict_text,
+        "data": NO_DATA,
+        "data_unanswered": NO_DATA,
+    }
+    if evidence is not None:
+        values["data_sentences"] = "\n".join(evidence.sentences())
+        if evidence.answered:
+            values["data"] = str(evidence.index)
+        else:
+            values["data_unanswered"] = evidence.summary()
+    return TaskInput(values=values, documents=documents), evidence
 
 
 def synthesis_task() -> Task:

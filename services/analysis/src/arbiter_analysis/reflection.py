@@ -13,16 +13,22 @@ from arbiter_llm.citations import markers
 from arbiter_text import keywords, sentences, stem, stems
 
 from arbiter_analysis.composer import QUESTION_WORDS, missing_sentence
+from arbiter_analysis.data_evidence import CAN_ANSWER_LEAD
 
 COVERAGE_FLOOR = 0.5
 """Below this share of the question's keywords, the answer says what it leaves out."""
 # Sentences that state what the answer cannot do need no citation.
 _DISCLOSURE = re.compile(
-    r"^(?:I could not|I cannot|I can't|I do not|I don't|None of the|No passages?|"
+    r"^(?:I could not|I cannot|I can't|I do not|I don't|I can answer questions|None of the|"
+    r"No passages?|"
     r"The (?:passages|documents|sources) (?:do not|don't|provided do not)|Note:|"
     r"The compliance judgement)",
     re.IGNORECASE,
 )
+DATA_QUESTION_WORDS = QUESTION_WORDS | frozenset(
+    {"many", "much", "per", "number", "count", "total", "trend", "often", "most", "each"}
+)
+"""Words that say a question wants figures: a data analysis answers them with numbers."""
 
 
 @dataclass(frozen=True)
@@ -37,11 +43,24 @@ class AnswerReflector:
     """Checks an answer against its question, its passages and what is missing."""
 
     def reflect(
-        self, *, question: str, answer: str, passages: int, missing: Sequence[str]
+        self,
+        *,
+        question: str,
+        answer: str,
+        passages: int,
+        missing: Sequence[str],
+        data: str = "",
     ) -> ReflectionOutcome:
+        """`data` is the text of the data analysis the answer explains, if any: the
+        question's words it covers (a column, a year in its SQL) count as covered."""
         notes: list[str] = []
         additions: list[str] = []
-        claims = [s for s in sentences(answer) if not _DISCLOSURE.match(s.strip())]
+        # The list of what the data analysis can answer quotes example questions: a line
+        # of disclosure, whatever its sentences look like.
+        stated = "\n".join(
+            line for line in answer.splitlines() if not line.strip().startswith(CAN_ANSWER_LEAD)
+        )
+        claims = [s for s in sentences(stated) if not _DISCLOSURE.match(s.strip())]
         uncited = [s for s in claims if not markers(s)]
         cited_any = bool(markers(answer))
         if uncited:
@@ -58,8 +77,8 @@ class AnswerReflector:
                 if passages
                 else "no passages were given"
             )
-        wanted = keywords(question, ignore=QUESTION_WORDS)
-        have = stems(answer)
+        wanted = keywords(question, ignore=DATA_QUESTION_WORDS if data else QUESTION_WORDS)
+        have = stems(answer) | stems(data)
         uncovered = [w for w in wanted if stem(w) not in have]
         if wanted:
             covered = len(wanted) - len(uncovered)

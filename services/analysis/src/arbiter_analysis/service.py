@@ -27,6 +27,10 @@ from arbiter_analysis.synthesis import Synthesis, SynthesisEvent
 SERVICE_NAME = analysis_pb2.DESCRIPTOR.services_by_name["AnalysisService"].full_name
 DEFAULT_BUDGET_SECONDS = 60.0
 """Time allowed when the caller sets no deadline."""
+MAX_DATA_TEXT_CHARS = 20_000
+"""Most characters of a data analysis's SQL or summary that Synthesize accepts."""
+MAX_DATA_ROWS = 10_000
+"""Most table rows of a data analysis that Synthesize accepts (AnalyzeData caps at 1,000)."""
 
 
 def validate(request: analysis_pb2.SynthesizeRequest) -> str:
@@ -45,6 +49,12 @@ def validate(request: analysis_pb2.SynthesizeRequest) -> str:
                 f"missing[{i}]", f"must be at most {MAX_MISSING_CHARS} characters"
             )
     validate_verdict(request.verdict)
+    for name in ("sql", "summary"):
+        if len(getattr(request.data, name)) > MAX_DATA_TEXT_CHARS:
+            raise InvalidArgument(
+                f"data.{name}", f"must be at most {MAX_DATA_TEXT_CHARS} characters"
+            )
+    max_items("data.table.rows", request.data.table.rows, limit=MAX_DATA_ROWS)
     return question
 
 
@@ -88,6 +98,7 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):  # type: igno
             missing=list(request.missing),
             verdict=verdict,
             deadline=deadline,
+            data_result=request.data if request.HasField("data") else None,
         ):
             yield _message(event)
 

@@ -1,4 +1,5 @@
 """The synthesis flow: compose (streamed), renumber citations by first use, reflect, cite.
+The passages and, when given, a data analysis are its evidence, numbered in that order.
 It yields progress, answer fragments whose concatenation is the final answer, and exactly
 one result."""
 
@@ -27,6 +28,7 @@ from arbiter_text import segments
 
 from arbiter_analysis.citations import CitationBuilder
 from arbiter_analysis.composer import synthesis_input, synthesis_task
+from arbiter_analysis.data_evidence import DataEvidence
 from arbiter_analysis.reflection import AnswerReflector
 
 SynthesisEvent = common_pb2.Progress | str | analysis_pb2.SynthesisResult
@@ -51,15 +53,18 @@ class Synthesis:
         missing: Sequence[str],
         verdict: common_pb2.Verdict | None,
         deadline: Deadline,
+        data_result: analysis_pb2.AnalyzeDataResult | None = None,
     ) -> AsyncIterator[SynthesisEvent]:
-        data = synthesis_input(question, passages, missing, verdict)
+        data, evidence = synthesis_input(question, passages, missing, verdict, data_result)
         source = "a model" if self.llm.name == "openai" else "extractive rules"
+        explained = " and a data analysis" if evidence is not None else ""
         yield common_pb2.Progress(
-            stage="compose", message=f"writing from {len(passages)} passages with {source}"
+            stage="compose",
+            message=f"writing from {len(passages)} passages{explained} with {source}",
         )
-        # The writer cites passages by their place in the request; the reader gets
+        # The writer cites documents by their place in the request; the reader gets
         # citations numbered by first use, in the deltas as in the final answer.
-        numbering = CitationNumbering(len(passages))
+        numbering = CitationNumbering(len(data.documents))
         answer = ""
         result: TaskResult | None = None
         async for event in self._compose(data, deadline):
@@ -74,13 +79,20 @@ class Synthesis:
         assert result is not None  # every stream ends with Completed
         yield common_pb2.Progress(stage="reflect", message=_compose_note(result))
         checked = self.reflector.reflect(
-            question=question, answer=answer, passages=len(passages), missing=missing
+            question=question,
+            answer=answer,
+            passages=len(passages),
+            missing=missing,
+            data=evidence.document().text if evidence is not None and evidence.answered else "",
         )
         if checked.addendum:
             for piece in segments(("\n\n" if answer else "") + checked.addendum):
                 answer += piece
                 yield piece
-        cited = [passages[n - 1] for n in numbering.sources]
+        cited: list[common_pb2.Passage | DataEvidence] = [
+            evidence if evidence is not None and n == evidence.index else passages[n - 1]
+            for n in numbering.sources
+        ]
         # Quoting reads every cited passage (up to 50 of 200,000 characters): seconds of
         # work that must not hold up the event loop and the other callers.
         citations = await asyncio.to_thread(self.citations.build, answer, cited)
