@@ -1,7 +1,7 @@
 """The held-out questions (`heldout.jsonl`, written without reading the parser, with
 hand-written gold SQL): every one either maps to SQL that runs on the sample database as
-the read-only role, or is Unmapped. Their accuracy is `scripts/sql_accuracy.py`'s to
-report, not a test's."""
+the read-only role, or is Unmapped. Their accuracy is `arbiter eval-sql`'s to report
+(`make eval`, docs/eval.md), not a test's."""
 
 from __future__ import annotations
 
