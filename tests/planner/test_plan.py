@@ -166,6 +166,33 @@ async def test_compound_question_mixing_kinds(planner: Stub) -> None:
 @pytest.mark.parametrize(
     "question",
     [
+        "Which rules are most often breached, and what do they require?",
+        "Which rules are most frequently violated and what do those rules require?",
+    ],
+)
+async def test_rules_a_data_question_finds_are_researched_beside_it(
+    planner: Stub, question: str
+) -> None:
+    p = (await plan(planner, question)).plan
+    assert p.intent == K.INTENT_COMPOUND
+    assert shape(p) == [
+        ("s1", "ANALYZE_DATA", []),
+        ("s2", "RESEARCH", []),
+        ("s3", "SYNTHESIZE", ["s1", "s2"]),
+    ]
+    # The data step counts; the research step reads the whole question for its context.
+    assert "require" not in p.steps[0].task
+    assert p.steps[1].task == question
+
+
+async def test_which_rulebooks_have_the_most_findings_is_data(planner: Stub) -> None:
+    question = "Which rulebooks have the most findings in 2024?"
+    assert (await plan(planner, question)).plan.intent == K.INTENT_DATA_ANALYSIS
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
         "What does COBS say about client classification?",
         "Compare the AML and GEN rules on senior management responsibility",
         "What does the Conduct of Business Rulebook require for suitability?",

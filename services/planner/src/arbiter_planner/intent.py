@@ -30,6 +30,13 @@ MODEL_RESERVE_SECONDS = 0.3
 """Time kept back from the model call for the offline rules and the reply."""
 THRESHOLD = 3.0
 """Score a judgement or data cue set needs to beat plain research."""
+RULES_FOLLOW_UP = re.compile(
+    r"[,;]?\s+(?:and\s+)?(?:what|how)\s+(?:do|does|did|must|should)\s+(?:they|these|those|it|"
+    r"(?:these|those|the) rules)\s+(?:require|say|mean|state|provide|oblige|demand)\b.*$",
+    re.IGNORECASE,
+)
+"""A question about the rules a data question finds ("..., and what do they require?"):
+research that runs beside the data analysis, on the whole question for its context."""
 
 # (pattern, weight): cues that a described situation is to be judged against the rules.
 JUDGEMENT_CUES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
@@ -74,6 +81,12 @@ DATA_CUES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
             1.5,
         ),
         (r"\b(?:findings?|enforcement actions?|inspection results?)\b", 1.5),
+        (
+            r"\b(?:most|least)\s+(?:often|frequently|commonly)\s+(?:breached|violated|cited|"
+            r"fined|found)\b",
+            3.0,
+        ),
+        (r"\b(?:most|fewest|least)\s+(?:findings|breaches|violations|fines|penalties)\b", 2.0),
         (r"\b(?:chart|plot|graph|table|histogram|visuali[sz]e)\b", 2.0),
         (r"\b(?:in|since|during|between|for)\s+(?:19|20)\d\d\b", 1.0),
     )
@@ -137,7 +150,16 @@ class OfflineIntentRules:
     def __call__(self, data: TaskInput) -> JSON:
         question = data.values["question"]
         parts = self.decomposer.split(question)
-        judged = [(part, *classify_part(part)) for part in parts]
+        judged = []
+        for part in parts:
+            intent, confidence, why = classify_part(part)
+            follow_up = RULES_FOLLOW_UP.search(part) if intent == "DATA_ANALYSIS" else None
+            if follow_up is None:
+                judged.append((part, intent, confidence, why))
+                continue
+            counted = part[: follow_up.start()].strip()
+            judged.append((counted, *classify_part(counted)))
+            judged.append((part, "RESEARCH", confidence, "what the rules found require"))
         sub_queries = [{"query": part, "intent": intent} for part, intent, _, _ in judged]
         if len(judged) == 1:
             _, intent, confidence, why = judged[0]
