@@ -56,6 +56,10 @@ class StepInput:
         """The verdict of the last dependency that gave one."""
         return _last(d.verdict for d in self.dependencies)
 
+    def data(self) -> analysis_pb2.AnalyzeDataResult | None:
+        """The data analysis of the last dependency that gave one."""
+        return _last(d.data for d in self.dependencies)
+
 
 @dataclass
 class SessionResults:

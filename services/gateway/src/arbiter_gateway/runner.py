@@ -243,6 +243,7 @@ class SessionRun:
         if shown.data is not None:
             final.table.CopyFrom(shown.data.table)
             final.chart.CopyFrom(shown.data.chart)
+            final.sql = shown.data.sql
         self.session.final = final
         self.session.state = State.SESSION_STATE_COMPLETED
         await self.session.emit(final_response=final)

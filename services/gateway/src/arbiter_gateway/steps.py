@@ -114,6 +114,9 @@ async def synthesize(
     verdict = given.verdict()
     if verdict is not None:
         request.verdict.CopyFrom(verdict)
+    data = given.data()
+    if data is not None:
+        request.data.CopyFrom(data)
     output = StepOutput()
     # Deltas are already on the caller's screen, so a retry after one would repeat
     # text: count the first delta as "a result has arrived".
