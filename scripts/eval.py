@@ -1,6 +1,9 @@
-"""make eval: the retrieval ablation on ObliQA dev and ObliQA-MP val, each row one
-`arbiter eval --json` run against a search service started on its own store; writes the
-results between the markers in docs/eval.md and leaves the rest of the file alone."""
+"""make eval: Text2SQL execution accuracy on the findings dev questions and the held-out
+ones (`arbiter eval-sql --json`, each on a throwaway cluster and offline analysis service),
+then the retrieval ablation on ObliQA dev and ObliQA-MP val, each row one `arbiter eval
+--json` run against a search service started on its own store; writes each part's results
+between its markers in docs/eval.md and leaves the rest of the file alone.
+`--sql-only` runs the Text2SQL part alone."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from pathlib import Path
 import grpc
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_cli import suite
+from arbiter_cli.eval_sql_report import markdown_table
 from arbiter_search.store.milvus import LITE_HINT
 from bench import machine
 
@@ -31,6 +35,9 @@ STORE = REPO / ".data" / "eval"
 SEARCH_SRC = REPO / "services" / "search" / "src"
 RESULTS = ("<!-- results: written by scripts/eval.py -->", "<!-- /results -->")
 NOT_BUILT = "(stage not built yet)"
+SQL_RESULTS = ("<!-- sql results: written by scripts/eval.py -->", "<!-- /sql results -->")
+FINDINGS_DEV = DATA_DIR.parent / "findings" / "questions_dev.jsonl"
+HELD_OUT = REPO / "tests" / "analysis" / "text2sql" / "heldout.jsonl"
 
 
 @dataclass(frozen=True)
@@ -227,14 +234,14 @@ HEADER = [
 ]
 
 
-def write_doc(path: Path, results: list[str]) -> None:
-    """Replace what lies between the results markers; keep everything else, and make
-    sure the embedder section's markers exist."""
+def write_doc(path: Path, results: list[str], markers: tuple[str, str] = RESULTS) -> None:
+    """Replace what lies between `markers`; keep everything else (the markers are added
+    at the end when the file lacks them)."""
     text = path.read_text() if path.exists() else "# Retrieval evaluation\n"
-    block = "\n".join([RESULTS[0], *results, RESULTS[1]])
-    if RESULTS[0] in text and RESULTS[1] in text:
-        head, _, rest = text.partition(RESULTS[0])
-        text = head + block + rest.partition(RESULTS[1])[2]
+    block = "\n".join([markers[0], *results, markers[1]])
+    if markers[0] in text and markers[1] in text:
+        head, _, rest = text.partition(markers[0])
+        text = head + block + rest.partition(markers[1])[2]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(text)
@@ -285,6 +292,51 @@ def latency(data: Dataset, target: str, *, queries: int) -> tuple[list[str], lis
     return lines, commands
 
 
+def text2sql(out: Path) -> None:
+    """`arbiter eval-sql` on the dev and held-out questions, each on its own throwaway
+    cluster and offline service; the table, the answers and the commands into `out`."""
+    missing = [str(f) for f in (FINDINGS_DEV, HELD_OUT) if not f.exists()]
+    if missing:
+        raise SystemExit(f"eval: missing {', '.join(missing)}; set ARBITER_DATA_DIR")
+    runs, commands = [], []
+    for title, questions, name in (
+        ("dev (in-sample)", FINDINGS_DEV, "dev"),
+        ("held-out", HELD_OUT, "heldout"),
+    ):
+        answers = STORE / f"sql-{name}-answers.jsonl"
+        argv = [ARBITER, "eval-sql", "--questions", str(questions), "--throwaway", "--json"]
+        argv += ["--answers-out", str(answers)]
+        print(f"eval: Text2SQL on {questions.name}")
+        done = subprocess.run(argv, capture_output=True, text=True)
+        lines = done.stdout.strip().splitlines()
+        if done.returncode != 0 or not lines:
+            why = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise SystemExit(f"eval: arbiter eval-sql failed (exit {done.returncode}): {why}")
+        summary = json.loads(lines[-1])
+        print(f"  accuracy {summary['accuracy']:.3f}  p50 {summary['p50_ms']:.0f} ms")
+        runs.append((f"{title}, {summary['total']} questions", summary))
+        shown_argv = ["arbiter", *argv[1:]]
+        commands.append(
+            shlex.join(shown_argv)
+            .replace(str(DATA_DIR.parent), "$ARBITER_DATA_DIR/..")
+            .replace(str(REPO) + "/", "")
+        )
+    results = [
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; {git_state()}.",
+        "Offline provider, the sample of seed 2026, today 2026-01-15, one call at a time.",
+        "",
+        *markdown_table(runs),
+        "",
+        "Commands (each answer's SQL and rows are kept in `.data/eval/`):",
+        "",
+        "```",
+        *commands,
+        "```",
+    ]
+    write_doc(out, results, SQL_RESULTS)
+    print(f"eval: wrote the Text2SQL results to {out}")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--limit", type=int, default=int(os.environ.get("EVAL_LIMIT", "200")))
@@ -299,7 +351,12 @@ def main() -> int:
     latency_default = int(os.environ.get("EVAL_LATENCY_QUERIES", "100"))
     p.add_argument("--latency-queries", type=int, default=latency_default)
     p.add_argument("--out", default=str(REPO / "docs" / "eval.md"))
+    p.add_argument("--sql-only", action="store_true", help="the Text2SQL part alone")
     args = p.parse_args()
+    STORE.mkdir(parents=True, exist_ok=True)
+    text2sql(Path(args.out))
+    if args.sql_only:
+        return 0
     dev = Dataset(
         "ObliQA dev", DATA_DIR / "queries_dev.jsonl", DATA_DIR / "qrels_dev.tsv", args.dev_skip
     )

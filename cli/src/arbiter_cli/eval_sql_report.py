@@ -207,3 +207,39 @@ def write_answers(path: Path, outcomes: Sequence[Outcome]) -> None:
         for o in outcomes:
             rows = [list(row) for row in o.answer.rows]
             out.write(json.dumps({"id": o.question.id, "sql": o.answer.sql, "rows": rows}) + "\n")
+
+
+def _part(run: object, key: str) -> dict[str, object]:
+    value = run.get(key) if isinstance(run, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _listed(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
+
+
+def _score_cell(node: dict[str, object]) -> str:
+    if not node:
+        return "-"
+    return f"{float(str(node['accuracy'])):.3f} ({node['correct']}/{node['total']})"
+
+
+def markdown_table(runs: Sequence[tuple[str, dict[str, object]]]) -> list[str]:
+    """`--json` summaries side by side as a markdown table, one column per titled run:
+    accuracy overall, per kind, per difficulty, cannot-answer counts, latency."""
+    lines = [
+        "| | " + " | ".join(title for title, _ in runs) + " |",
+        "|---" * (len(runs) + 1) + "|",
+        "| execution accuracy | " + " | ".join(_score_cell(run) for _, run in runs) + " |",
+    ]
+    for group, label in (("per_kind", "kind"), ("per_difficulty", "difficulty")):
+        for key in sorted({k for _, run in runs for k in _part(run, group)}):
+            cells = " | ".join(_score_cell(_part(_part(run, group), key)) for _, run in runs)
+            lines.append(f"| {label} {key} | {cells} |")
+    unmapped = [
+        " ".join(map(str, [run["unmapped"], *_listed(run["unmapped_ids"])])) for _, run in runs
+    ]
+    latency = [f"{run['p50_ms']:.0f} / {run['p99_ms']:.0f}" for _, run in runs]
+    lines.append(f"| cannot answer | {' | '.join(unmapped)} |")
+    lines.append(f"| AnalyzeData p50 / p99 ms | {' | '.join(latency)} |")
+    return lines
