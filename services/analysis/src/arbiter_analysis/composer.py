@@ -78,6 +78,11 @@ QUESTION_WORDS = frozenset(
         "types",
     }
 )
+DATA_QUESTION_WORDS = QUESTION_WORDS | frozenset(
+    {"many", "much", "per", "number", "count", "total", "trend", "often", "most", "each"}
+)
+"""Words that say a question wants figures: beside a data analysis, which answers them
+with numbers, they say nothing of what a passage should be about."""
 NO_PASSAGES = "No passages were found for this question, so I cannot answer it from the rules."
 NO_SUPPORT = (
     "None of the passages I was given answers this question, so I cannot answer it from the rules."
@@ -94,10 +99,6 @@ class _Candidate:
     document: Document
     sentence: str
     score: float
-
-
-def question_stems(question: str) -> set[str]:
-    return stems(question, ignore=QUESTION_WORDS)
 
 
 def missing_sentence(item: str) -> str:
@@ -128,7 +129,8 @@ class AnswerComposer:
         explained = [s for s in data.values.get("data_sentences", "").splitlines() if s]
         lines += explained
         passages = passage_documents(data)
-        chosen = self.choose(data.values["question"], passages)
+        ignore = DATA_QUESTION_WORDS if data_index(data) is not None else QUESTION_WORDS
+        chosen = self.choose(data.values["question"], passages, ignore=ignore)
         for c in chosen:
             sentence = _TRAILING.sub("", strip_markers(c.sentence))
             label = f"{c.document.reference}: " if c.document.reference else ""
@@ -139,10 +141,16 @@ class AnswerComposer:
         answer = "\n".join(lines)
         return {"answer": answer, "cited": sorted(set(markers(answer)))}
 
-    def choose(self, question: str, documents: Sequence[Document]) -> list[_Candidate]:
+    def choose(
+        self,
+        question: str,
+        documents: Sequence[Document],
+        *,
+        ignore: frozenset[str] = QUESTION_WORDS,
+    ) -> list[_Candidate]:
         """The best sentence of each passage, best passages first, at most MAX_SENTENCES,
         returned in passage order (retrieval's order, best first)."""
-        wanted = question_stems(question)
+        wanted = stems(question, ignore=ignore)
         if not wanted:
             return []
         pool: list[tuple[Document, str, set[str]]] = []

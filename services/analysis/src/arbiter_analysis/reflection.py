@@ -12,7 +12,7 @@ from arbiter.common.v1 import common_pb2
 from arbiter_llm.citations import markers
 from arbiter_text import keywords, sentences, stem, stems
 
-from arbiter_analysis.composer import QUESTION_WORDS, missing_sentence
+from arbiter_analysis.composer import DATA_QUESTION_WORDS, QUESTION_WORDS, missing_sentence
 from arbiter_analysis.data_evidence import CAN_ANSWER_LEAD
 
 COVERAGE_FLOOR = 0.5
@@ -25,10 +25,6 @@ _DISCLOSURE = re.compile(
     r"The compliance judgement)",
     re.IGNORECASE,
 )
-DATA_QUESTION_WORDS = QUESTION_WORDS | frozenset(
-    {"many", "much", "per", "number", "count", "total", "trend", "often", "most", "each"}
-)
-"""Words that say a question wants figures: a data analysis answers them with numbers."""
 
 
 @dataclass(frozen=True)
