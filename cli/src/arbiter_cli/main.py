@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 import grpc
 from arbiter.common.v1 import common_pb2
@@ -15,6 +16,7 @@ from google.protobuf import json_format
 
 from arbiter_cli import eval as evaluation
 from arbiter_cli import eval_sql, findings
+from arbiter_cli.data_view import chart_dir
 from arbiter_cli.render import EventPrinter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
@@ -34,7 +36,8 @@ def ask(args: argparse.Namespace) -> int:
     request = gateway_pb2.AskRequest(
         question=args.question, filters=_parse_filters(args.filter or [])
     )
-    printer = EventPrinter()
+    charts = None if args.no_chart else (args.charts or chart_dir())
+    printer = EventPrinter(show_sql=args.sql, charts=charts)
     with grpc.insecure_channel(args.gateway) as channel:
         stub = gateway_pb2_grpc.GatewayServiceStub(channel)
         try:
@@ -80,6 +83,15 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("question")
     a.add_argument("--json", action="store_true", help="one proto3 JSON event per line")
     a.add_argument("--filter", action="append", metavar="FIELD=V1,V2", help="restrict retrieval")
+    a.add_argument("--sql", action="store_true", help="show the SQL behind a data answer")
+    a.add_argument(
+        "--charts",
+        type=Path,
+        metavar="DIR",
+        help="save a data answer's chart as DIR/<session>.png "
+        "(default $ARBITER_CHART_DIR, else .data/charts)",
+    )
+    a.add_argument("--no-chart", action="store_true", help="do not save the chart")
     a.add_argument("--timeout", type=float, default=120.0, help="seconds (default 120)")
     a.add_argument("--gateway", default=os.environ.get("ARBITER_GATEWAY", local_target("gateway")))
     a.set_defaults(func=ask)

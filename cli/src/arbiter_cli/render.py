@@ -1,12 +1,19 @@
-"""Turns the gateway's event stream into readable terminal output."""
+"""Turns the gateway's event stream into readable terminal output; a data answer adds
+its table, its chart saved as a PNG, and its SQL on request."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2
+
+from arbiter_cli.data_view import chart_line, table_lines
+
+FINDINGS_SOURCE = "findings"
+"""The source id of a citation of the findings database (its reference is the SQL)."""
 
 
 def _enum(enum: object, value: int, prefix: str) -> str:
@@ -24,8 +31,19 @@ def _seconds(step: common_pb2.Step) -> str:
 class EventPrinter:
     """Prints each event as it arrives; answer deltas are written without newlines."""
 
-    def __init__(self, out: TextIO = sys.stdout) -> None:
+    def __init__(
+        self,
+        out: TextIO = sys.stdout,
+        *,
+        show_sql: bool = False,
+        charts: Path | None = None,
+    ) -> None:
+        """`show_sql`: print a data answer's SQL; `charts`: the folder its chart is saved
+        in (None: not saved)."""
         self.out = out
+        self.show_sql = show_sql
+        self.charts = charts
+        self.session_id = ""
         self.in_answer = False
         self.answer_streamed = False
 
@@ -43,6 +61,7 @@ class EventPrinter:
             handler(getattr(event, kind or ""))
 
     def _session_started(self, e: gateway_pb2.SessionStarted) -> None:
+        self.session_id = e.session_id
         self._line(f"session {e.session_id}")
 
     def _planning_started(self, e: gateway_pb2.PlanningStarted) -> None:
@@ -86,8 +105,20 @@ class EventPrinter:
         if not self.answer_streamed:
             self._line(e.answer)
             self._line("")
+        if e.table.columns:
+            for line in table_lines(e.table):
+                self._line(line)
+            self._line("")
+        if e.sql and self.show_sql:
+            self._line(f"SQL: {e.sql}")
+        if e.chart.vega_lite and self.charts is not None:
+            self._line(chart_line(e.chart, self.charts, self.session_id or "chart"))
         for c in e.citations:
-            self._line(f"[{c.index}] {c.rulebook} {c.passage_ref} — {c.title}")
+            if c.source_id == FINDINGS_SOURCE:
+                hint = "" if self.show_sql else " (its SQL: --sql)"
+                self._line(f"[{c.index}] {c.title}{hint}")
+            else:
+                self._line(f"[{c.index}] {c.rulebook} {c.passage_ref} — {c.title}")
             if c.quote:
                 quote = c.quote if len(c.quote) <= 240 else c.quote[:237] + "..."
                 self._line(f'    "{quote}"')
