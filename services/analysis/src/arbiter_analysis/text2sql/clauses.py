@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from arbiter_analysis.findings.schema import RULEBOOKS
 from arbiter_analysis.text2sql.meaning import Condition, Entity, Expr, Order, Threshold, column
+from arbiter_analysis.text2sql.negation import column_of, negated, state_negation, value_negation
+from arbiter_analysis.text2sql.plurality import rows_wanted
 from arbiter_analysis.text2sql.vocabulary import (
     AUDIT,
     AUDIT_CLOSED,
@@ -22,6 +24,7 @@ from arbiter_analysis.text2sql.vocabulary import (
     OUTPUT_NOUNS,
     REMEDIATED,
     VALUE_PHRASES,
+    ValuePhrase,
     number_value,
     rulebook_condition,
 )
@@ -68,20 +71,24 @@ def value_filters(text: str, original: str) -> list[tuple[Condition, Entity, Spa
             cond = phrase.condition
             word = m.group(0)
             if word in ("open", "closed") and _said_of_audits(text, m.span()):
-                negated = _negation(text, m.start())
-                cond = AUDIT_OPEN if (word == "open") != bool(negated) else AUDIT_CLOSED
-                start = negated.start() if negated else m.start()
+                said_not = state_negation(text, m.start())
+                cond = AUDIT_OPEN if (word == "open") != bool(said_not) else AUDIT_CLOSED
+                start = said_not.start() if said_not else m.start()
                 found.append((_at(cond, m.start()), AUDIT, (start, m.end())))
                 continue
-            found.append((_at(cond, m.start()), phrase.entity, m.span()))
+            not_at = _negated_at(text, m.span(), phrase)
+            if not_at is not None:
+                cond = negated(cond)
+            span = (m.start() if not_at is None else not_at, m.end())
+            found.append((_at(cond, m.start()), phrase.entity, span))
     for m in re.finditer(_REMEDIATED_SAID, text):
-        negated = _negation(text, m.start())
+        said_not = state_negation(text, m.start())
         if m.group(1) or m.group(2):
             cond = _STATUS_REMEDIATED
         else:
             unremediated = m.group(0).startswith("un")
-            cond = NOT_REMEDIATED if negated or unremediated else REMEDIATED
-        start = negated.start() if negated else m.start()
+            cond = NOT_REMEDIATED if said_not or unremediated else REMEDIATED
+        start = said_not.start() if said_not else m.start()
         found.append((_at(cond, m.start()), FINDING, (start, m.end())))
     for name in RULEBOOKS:
         said = rf"\b{name.lower()}\b"
@@ -102,9 +109,16 @@ _STATUS_REMEDIATED = Condition(
 )
 
 
-def _negation(text: str, position: int) -> re.Match[str] | None:
-    """ "not", "n't" or "never" up to two words before `position` ("haven't been closed")."""
-    return re.search(r"(?:\bnot|n't|\bnever)(?: \w+){0,2} $", text[:position])
+def _negated_at(text: str, span: Span, phrase: ValuePhrase) -> int | None:
+    """Where a negation of the value phrase at `span` starts, if it is read: only for
+    phrases that filter (a noun such as "banks" also names the rows, and stays refused)."""
+    if phrase.is_noun:
+        return None
+    same = column_of(phrase.condition)
+    others = [
+        p.pattern for p in VALUE_PHRASES if p is not phrase and column_of(p.condition) == same
+    ]
+    return value_negation(text, span, "|".join(others) or "$^")
 
 
 def _dedupe(found: list[tuple[Condition, Entity, Span]]) -> list[tuple[Condition, Entity, Span]]:
@@ -281,8 +295,9 @@ _MOST = r"most|highest|largest|biggest"
 _FEWEST = r"fewest|(?<!at )least|lowest|smallest"
 
 
-def order(text: str) -> tuple[Order, list[Span]] | None:
-    """Top-N, most, fewest; the tie-break direction a question asks for."""
+def order(text: str, *, asked: str) -> tuple[Order, list[Span]] | None:
+    """Top-N, most, fewest; the tie-break direction a question asks for. With no number,
+    `asked` (the question as typed) says whether one row or a ranked list is wanted."""
     desc = re.search(rf"\btop {NUMBER}\b|\b(?:which |the )?{NUMBER}? ?(?:{_MOST})\b", text)
     asc = re.search(
         rf"\bbottom {NUMBER}\b"
@@ -299,7 +314,7 @@ def order(text: str) -> tuple[Order, list[Span]] | None:
         number = which.group(1) if which else None
         spans += [which.span(1)] if which else []
     sorted_only = number is None and text[found.end() :].startswith(" first")
-    limit = number_value(number) if number else None if sorted_only else 1
+    limit = number_value(number) if number else None if sorted_only else rows_wanted(asked)
     ties = re.search(r"\bt(?:ie|ied|ies)\b[^.;?]*", text)
     ties_desc = bool(
         ties and re.search(r"\b(?:latest|later|highest|most recent|last)\b", ties.group(0))

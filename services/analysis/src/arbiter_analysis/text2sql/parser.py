@@ -106,7 +106,7 @@ def understand(question: str, *, today: dt.date) -> Reading:
     if top:
         work = blank(work, top[1])
     value_ranked = measures.value_superlative(work)
-    ordering = clauses.order(work)
+    ordering = clauses.order(work, asked=question)
     ranked_column = clauses.ranked_group(work) if ordering else None
     for span in ordering[1] if ordering else ():
         work = blank(work, span)

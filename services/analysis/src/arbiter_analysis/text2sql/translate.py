@@ -105,7 +105,7 @@ def explain(meaning: Meaning) -> str:
     sentence += "."
     if meaning.order:
         way = "highest" if meaning.order.descending else "lowest"
-        sentence += f" Ordered {way} first" + (
-            f", the first {meaning.order.limit}." if meaning.order.limit else "."
-        )
+        limit = meaning.order.limit
+        rows = "" if not limit else ", the first only" if limit == 1 else f", the first {limit}"
+        sentence += f" Ordered {way} first{rows}."
     return sentence[0].upper() + sentence[1:]
