@@ -53,7 +53,8 @@ lint: setup $(BUF)
 bench: setup
 	@$(BIN)/python scripts/bench.py
 
-# Retrieval quality: EVAL_LIMIT queries per set (0: all), EVAL_CONCURRENCY calls in flight.
+# Text2SQL execution accuracy (arbiter eval-sql on a throwaway cluster), then retrieval quality:
+# EVAL_LIMIT queries per set (0: all), EVAL_CONCURRENCY calls in flight.
 eval: setup
 	@$(BIN)/python scripts/eval.py
 
