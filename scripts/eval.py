@@ -141,7 +141,10 @@ def start_search(corpus: Path) -> tuple[suite.Running, str]:
 def corpus_info(target: str) -> search_pb2.GetCorpusInfoResponse:
     with grpc.insecure_channel(target) as channel:
         stub = search_pb2_grpc.SearchServiceStub(channel)
-        return stub.GetCorpusInfo(search_pb2.GetCorpusInfoRequest(), timeout=30)
+        info: search_pb2.GetCorpusInfoResponse = stub.GetCorpusInfo(
+            search_pb2.GetCorpusInfoRequest(), timeout=30
+        )
+        return info
 
 
 def research_trace(target: str, question: str, rounds: int) -> list[str]:
