@@ -17,6 +17,7 @@ from arbiter_llm import LLM, Outcome, TaskInput, TaskResult, Usage, run_rules
 
 from arbiter_analysis.charts import chart_for
 from arbiter_analysis.config import AnalysisConfig
+from arbiter_analysis.data_evidence import CAN_ANSWER_LEAD
 from arbiter_analysis.findings.database import FindingsDatabase, QueryFailed
 from arbiter_analysis.findings_access import NOT_CONFIGURED, FindingsAccess
 from arbiter_analysis.sql import QueryRefused, check_query
@@ -207,7 +208,7 @@ def _written_offline(output: dict[str, object]) -> _Query | None:
 def _cannot_answer(explanation: str, usage: Usage) -> analysis_pb2.AnalyzeDataResult:
     """A result with no query: why, and what can be asked instead (never a guessed query)."""
     families = "; ".join(CAN_ANSWER)
-    summary = f"{explanation.strip()} I can answer questions like these: {families}."
+    summary = f"{explanation.strip()} {CAN_ANSWER_LEAD} {families}."
     return analysis_pb2.AnalyzeDataResult(summary=summary, usage=usage.message())
 
 
