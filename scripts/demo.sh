@@ -32,3 +32,8 @@ do
   echo; echo "== arbiter ask \"$question\""
   $BIN/arbiter ask "$question"
 done
+
+# Data analysis over the sample: a table, a summary, a chart saved as PNG, the SQL shown.
+question="How many findings per rulebook in 2024, and what is the trend?"
+echo; echo "== arbiter ask --sql \"$question\""
+$BIN/arbiter ask --sql "$question"
