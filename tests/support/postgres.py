@@ -23,7 +23,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from arbiter_analysis.config import DatabaseConfig
-from arbiter_analysis.findings import load, migrate, roles, sample
+from arbiter_analysis.findings import load, roles, sample
 from arbiter_cli.postgres import ADMIN, DATABASE, OWNER, READER, Cluster, dsn
 
 from tests.support.corpus import CORPUS
@@ -63,10 +63,8 @@ async def prepare(db: FindingsDb, *, seed: int | None = SAMPLE_SEED) -> None:
     """Migrate `db`, grant the reader, and load the sample of `seed` (None: no data)."""
     conn = await asyncpg.connect(db.owner)
     try:
-        await migrate.migrate(conn)
-        await roles.grant_reader(conn, READER)
-        if seed is not None:
-            await load.load(conn, sample.generate(seed, CORPUS))
+        data = None if seed is None else sample.generate(seed, CORPUS)
+        await load.prepare(conn, reader_role=READER, data=data)
     finally:
         await conn.close()
 

@@ -301,7 +301,7 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def _bounded(low: int, high: int) -> Callable[[str], int]:
+def bounded(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -314,7 +314,7 @@ def _bounded(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def _seconds(text: str) -> float:
+def duration(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -335,17 +335,17 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     e.add_argument("--queries", required=True, help="JSONL file: {id, text, ...} a line")
     e.add_argument("--qrels", required=True, help="TSV with a header: query_id doc_id score")
     e.add_argument("--json", action="store_true", help="one JSON object on the last line")
-    e.add_argument("--limit", type=_bounded(0, 10**9), default=0, help="first N queries (0: all)")
+    e.add_argument("--limit", type=bounded(0, 10**9), default=0, help="first N queries (0: all)")
     e.add_argument(
-        "--skip", type=_bounded(0, 10**9), default=0, help="leave out the file's first N queries"
+        "--skip", type=bounded(0, 10**9), default=0, help="leave out the file's first N queries"
     )
     e.add_argument("--mode", choices=["research", "retrieve"], default="research")
     e.add_argument("--retrieval", choices=["sparse", "dense", "hybrid"], default=None)
     e.add_argument("--no-graph", action="store_true", help="skip knowledge-graph expansion")
     e.add_argument("--no-rerank", action="store_true", help="skip reranking")
-    e.add_argument("--rounds", type=_bounded(1, MAX_ROUNDS), help="research rounds, at most")
-    e.add_argument("--top-k", type=_bounded(1, MAX_TOP_K), default=10)
-    e.add_argument("--concurrency", type=_bounded(1, MAX_CONCURRENCY), default=4)
-    e.add_argument("--timeout", type=_seconds, default=60.0, help="seconds per call (default 60)")
+    e.add_argument("--rounds", type=bounded(1, MAX_ROUNDS), help="research rounds, at most")
+    e.add_argument("--top-k", type=bounded(1, MAX_TOP_K), default=10)
+    e.add_argument("--concurrency", type=bounded(1, MAX_CONCURRENCY), default=4)
+    e.add_argument("--timeout", type=duration, default=60.0, help="seconds per call (default 60)")
     e.add_argument("--search", default=os.environ.get("ARBITER_SEARCH", "127.0.0.1:50053"))
     e.set_defaults(func=command)

@@ -25,11 +25,11 @@ from pathlib import Path
 import asyncpg
 import grpc
 from arbiter.analysis.v1 import analysis_pb2, analysis_pb2_grpc
-from arbiter_analysis.findings import load, migrate, roles, sample
+from arbiter_analysis.findings import load, sample
 from arbiter_analysis.table import cell_text
 
 from arbiter_cli import suite
-from arbiter_cli.eval import _bounded, _seconds
+from arbiter_cli.eval import bounded, duration
 from arbiter_cli.eval_inputs import InputError
 from arbiter_cli.eval_sql_report import (
     GOLD_FAILED,
@@ -159,9 +159,7 @@ def service_under_test(
 async def _load_sample(owner_url: str, seed: int, corpus: Path) -> None:
     conn = await asyncpg.connect(owner_url, timeout=CONNECT_TIMEOUT_SECONDS)
     try:
-        await migrate.migrate(conn)
-        await roles.grant_reader(conn, READER)
-        await load.load(conn, sample.generate(seed, corpus))
+        await load.prepare(conn, reader_role=READER, data=sample.generate(seed, corpus))
     finally:
         await conn.close()
 
@@ -313,9 +311,9 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         action="store_true",
         help="start a throwaway database and offline service even when a suite runs",
     )
-    e.add_argument("--seed", type=_bounded(0, 2**31 - 1), default=sample.DEFAULT_SEED)
-    e.add_argument("--concurrency", type=_bounded(1, MAX_CONCURRENCY), default=1)
-    e.add_argument("--timeout", type=_seconds, default=30.0, help="seconds per call (default 30)")
+    e.add_argument("--seed", type=bounded(0, 2**31 - 1), default=sample.DEFAULT_SEED)
+    e.add_argument("--concurrency", type=bounded(1, MAX_CONCURRENCY), default=1)
+    e.add_argument("--timeout", type=duration, default=30.0, help="seconds per call (default 30)")
     e.add_argument("--failures", action="store_true", help="show each wrong question and why")
     e.add_argument("--run-dir", default=run_dir, help=f"the suite's run dir (default {run_dir})")
     e.set_defaults(func=command)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from arbiter_analysis.config import DatabaseConfig
-from arbiter_analysis.findings import load, migrate, roles, sample
+from arbiter_analysis.findings import load, sample
 from arbiter_kit.errors import ArbiterError
 
 from arbiter_cli import suite
@@ -148,11 +148,11 @@ async def _load(config: DatabaseConfig, made: sample.Sample, *, replace: bool) -
     """Migrate, grant the reader, load: as the owner, on one connection."""
     conn = await asyncpg.connect(config.url, timeout=CONNECT_TIMEOUT_SECONDS)
     try:
-        applied = await migrate.migrate(conn)
-        if applied:
-            print(f"  applied schema migrations {', '.join(map(str, applied))}")
-        await roles.grant_reader(conn, config.reader_role)
-        return await load.load(conn, made, replace=replace)
+        done = await load.prepare(conn, reader_role=config.reader_role, data=made, replace=replace)
+        if done.applied:
+            print(f"  applied schema migrations {', '.join(map(str, done.applied))}")
+        assert done.loaded is not None  # data was given
+        return done.loaded
     finally:
         await conn.close()
 

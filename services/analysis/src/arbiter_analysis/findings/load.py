@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from arbiter_kit.errors import FailedPrecondition
 
-from arbiter_analysis.findings.migrate import META_SCHEMA
+from arbiter_analysis.findings.migrate import META_SCHEMA, migrate
+from arbiter_analysis.findings.roles import grant_reader
 from arbiter_analysis.findings.sample import LABEL, Sample
 from arbiter_analysis.findings.schema import SCHEMA, TABLES
 
@@ -76,3 +77,24 @@ async def load(conn: Connection, sample: Sample, *, replace: bool = False) -> Lo
             sample.checksum,
         )
         return Loaded(True, await counts(conn))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What `prepare` did to a database."""
+
+    applied: list[int]
+    """Migrations applied now; empty when the schema was current."""
+    loaded: Loaded | None
+    """The load's outcome; None when no data was given."""
+
+
+async def prepare(
+    conn: Connection, *, reader_role: str, data: Sample | None = None, replace: bool = False
+) -> Prepared:
+    """Everything a findings database needs before questions, as its owner: the schema
+    migrated, the reader granted, and `data` loaded when given."""
+    applied = await migrate(conn)
+    await grant_reader(conn, reader_role)
+    loaded = None if data is None else await load(conn, data, replace=replace)
+    return Prepared(applied, loaded)
