@@ -170,19 +170,73 @@ async def test_compound_question_mixing_kinds(planner: Stub) -> None:
         "Which rules are most frequently violated and what do those rules require?",
     ],
 )
-async def test_rules_a_data_question_finds_are_researched_beside_it(
+async def test_rules_a_data_question_finds_are_researched_after_it(
     planner: Stub, question: str
 ) -> None:
     p = (await plan(planner, question)).plan
     assert p.intent == K.INTENT_COMPOUND
+    # The research is about the rules the data names, so it waits for the data step.
     assert shape(p) == [
         ("s1", "ANALYZE_DATA", []),
-        ("s2", "RESEARCH", []),
+        ("s2", "RESEARCH", ["s1"]),
         ("s3", "SYNTHESIZE", ["s1", "s2"]),
     ]
     # The data step counts; the research step reads the whole question for its context.
     assert "require" not in p.steps[0].task
     assert p.steps[1].task == question
+    assert "the data names" in p.steps[1].description
+    # One chain now: its estimate is the data step, then the research, then synthesis.
+    assert p.estimated_seconds == pytest.approx(4.0 + 2.5 + 3.0)
+
+
+async def test_a_models_research_part_about_the_rules_found_waits_for_the_data(
+    model_planner: Stub, model: OpenAIServer
+) -> None:
+    # The model lists the research part first; it still runs after the data part.
+    model.script(
+        Reply.json(
+            {
+                "intent": "COMPOUND",
+                "confidence": 0.8,
+                "sub_queries": [
+                    {"query": "What do these rules require of firms?", "intent": "RESEARCH"},
+                    {"query": "Which rules are breached most often?", "intent": "DATA_ANALYSIS"},
+                ],
+                "reason": "a count and a question about what it finds",
+            }
+        )
+    )
+    p = (await plan(model_planner, "Which rules are breached most, and what do they say?")).plan
+    assert shape(p) == [
+        ("s1", "ANALYZE_DATA", []),
+        ("s2", "RESEARCH", ["s1"]),
+        ("s3", "SYNTHESIZE", ["s1", "s2"]),
+    ]
+    assert p.steps[1].task == "What do these rules require of firms?"
+
+
+async def test_a_research_part_naming_its_own_rules_stays_beside_the_data(
+    model_planner: Stub, model: OpenAIServer
+) -> None:
+    model.script(
+        Reply.json(
+            {
+                "intent": "COMPOUND",
+                "confidence": 0.8,
+                "sub_queries": [
+                    {"query": "How many findings were there in 2024?", "intent": "DATA_ANALYSIS"},
+                    {"query": "What does AML require for PEPs?", "intent": "RESEARCH"},
+                ],
+                "reason": "two independent parts",
+            }
+        )
+    )
+    p = (await plan(model_planner, "Findings in 2024? And what does AML require for PEPs?")).plan
+    assert shape(p) == [
+        ("s1", "ANALYZE_DATA", []),
+        ("s2", "RESEARCH", []),
+        ("s3", "SYNTHESIZE", ["s1", "s2"]),
+    ]
 
 
 async def test_which_rulebooks_have_the_most_findings_is_data(planner: Stub) -> None:

@@ -5,7 +5,8 @@ pattern rules decide; with a model, its answer is checked against the same contr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from arbiter.common.v1 import common_pb2
 from arbiter_kit.deadline import Deadline
@@ -30,13 +31,16 @@ MODEL_RESERVE_SECONDS = 0.3
 """Time kept back from the model call for the offline rules and the reply."""
 THRESHOLD = 3.0
 """Score a judgement or data cue set needs to beat plain research."""
-RULES_FOLLOW_UP = re.compile(
-    r"[,;]?\s+(?:and\s+)?(?:what|how)\s+(?:do|does|did|must|should)\s+(?:they|these|those|it|"
-    r"(?:these|those|the) rules)\s+(?:require|say|mean|state|provide|oblige|demand)\b.*$",
-    re.IGNORECASE,
+_ABOUT_THOSE_RULES = (
+    r"(?:what|how)\s+(?:do|does|did|must|should)\s+(?:they|these|those|it|"
+    r"(?:these|those|the) rules)\s+(?:require|say|mean|state|provide|oblige|demand)\b"
 )
-"""A question about the rules a data question finds ("..., and what do they require?"):
-research that runs beside the data analysis, on the whole question for its context."""
+RULES_FOLLOW_UP = re.compile(rf"[,;]?\s+(?:and\s+)?{_ABOUT_THOSE_RULES}.*$", re.IGNORECASE)
+"""A question about the rules a data question finds ("..., and what do they require?"),
+split off the data question it follows: research on the whole question for its context."""
+ABOUT_FOUND_RULES = re.compile(rf"\b{_ABOUT_THOSE_RULES}", re.IGNORECASE)
+"""A research part that asks what "they" require: the rules a data part finds, so it runs
+after that part, on what it found (the model's sub-queries are read the same way)."""
 
 # (pattern, weight): cues that a described situation is to be judged against the rules.
 JUDGEMENT_CUES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
@@ -100,6 +104,9 @@ class SubQuery:
     query: str
     intent: str
     """RESEARCH, JUDGEMENT or DATA_ANALYSIS."""
+    follows_data: bool = False
+    """Research into the rules a DATA_ANALYSIS part of the same question finds: it runs
+    after that part, on the rules it found."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +186,20 @@ class OfflineIntentRules:
         }
 
 
+def follow_the_data(sub_queries: Iterable[SubQuery]) -> tuple[SubQuery, ...]:
+    """Mark the research parts that ask what the rules a data part finds require, when
+    there is a data part; every other part stays independent."""
+    subs = tuple(sub_queries)
+    if not any(s.intent == "DATA_ANALYSIS" for s in subs):
+        return subs
+    return tuple(
+        replace(s, follows_data=True)
+        if s.intent == "RESEARCH" and ABOUT_FOUND_RULES.search(s.query)
+        else s
+        for s in subs
+    )
+
+
 def check_classification(output: JSON, data: TaskInput) -> list[str]:
     """What the schema cannot say: the sub-queries must fit the intent."""
     intent = output["intent"]
@@ -238,7 +259,7 @@ class IntentClassifier:
         return Classification(
             intent=INTENTS[str(out["intent"])],
             confidence=float(out["confidence"]),
-            sub_queries=tuple(
+            sub_queries=follow_the_data(
                 SubQuery(query=str(s["query"]).strip(), intent=str(s["intent"]))
                 for s in out.get("sub_queries", [])
             ),

@@ -1,5 +1,6 @@
 """Turns a classification into a plan: one chain of steps per sub-query (research;
-research then judge; data analysis), all feeding one synthesis step."""
+research then judge; data analysis; research into the rules a data step finds, after
+it), all feeding one synthesis step."""
 
 from __future__ import annotations
 
@@ -56,7 +57,12 @@ class PlanBuilder:
             sub_queries=[s.query for s in classification.sub_queries],
             rationale=classification.rationale,
         )
-        chains = [self._chain(plan, sub) for sub in classification.sub_queries]
+        # Research into the rules a data part finds comes after that part and waits for
+        # it; every other part is an independent chain, run side by side.
+        chains = []
+        for sub in sorted(classification.sub_queries, key=lambda s: s.follows_data):
+            after = [s.id for s in plan.steps if s.kind == common_pb2.STEP_KIND_ANALYZE_DATA]
+            chains.append(self._chain(plan, sub, after=after if sub.follows_data else []))
         feeding = [step.id for step in plan.steps]
         judged = any(sub.intent == "JUDGEMENT" for sub in classification.sub_queries)
         counted = any(sub.intent == "DATA_ANALYSIS" for sub in classification.sub_queries)
@@ -73,8 +79,11 @@ class PlanBuilder:
         plan.estimated_seconds = longest + STEP_SECONDS[common_pb2.STEP_KIND_SYNTHESIZE]
         return plan
 
-    def _chain(self, plan: common_pb2.Plan, sub: SubQuery) -> list[common_pb2.StepKind]:
-        """Append the steps that answer one sub-query; returns their kinds."""
+    def _chain(
+        self, plan: common_pb2.Plan, sub: SubQuery, *, after: Sequence[str]
+    ) -> list[common_pb2.StepKind]:
+        """Append the steps that answer one sub-query, the first waiting for the data
+        steps `after`; returns the kinds of the longest chain they end."""
         if sub.intent == "DATA_ANALYSIS":
             self._step(
                 plan,
@@ -99,6 +108,15 @@ class PlanBuilder:
                 depends_on=[research.id],
             )
             return [common_pb2.STEP_KIND_RESEARCH, common_pb2.STEP_KIND_JUDGE]
+        if after:
+            self._step(
+                plan,
+                common_pb2.STEP_KIND_RESEARCH,
+                task=sub.query,
+                description=f"Find what the rules the data names require: {_short(sub.query)}",
+                depends_on=after,
+            )
+            return [common_pb2.STEP_KIND_ANALYZE_DATA, common_pb2.STEP_KIND_RESEARCH]
         self._step(
             plan,
             common_pb2.STEP_KIND_RESEARCH,
