@@ -114,7 +114,13 @@ def test_a_trend_is_a_time_grouping_by_quarter_within_one_year() -> None:
         "How many findings per rulebook in 2024, and what is the trend?", today=TODAY
     )
     assert isinstance(answer, Translation)
-    assert answer.sql.startswith("SELECT f.rulebook, extract(quarter FROM f.identified_on)::int")
+    assert answer.sql.startswith(
+        "SELECT f.rulebook, extract(quarter FROM f.identified_on)::int AS quarter, "
+        "count(*) AS findings"
+    )
     answer = translate("What is the trend in total fines?", today=TODAY)
     assert isinstance(answer, Translation)
-    assert answer.sql.startswith("SELECT extract(year FROM d.decided_on)::int, sum(")
+    assert answer.sql.startswith(
+        "SELECT extract(year FROM d.decided_on)::int AS year, "
+        "sum(d.penalty_usd) AS total_penalty_usd"
+    )

@@ -56,7 +56,9 @@ def test_quarters_and_months() -> None:
 
 def test_grouped_totals_with_filters_and_joins() -> None:
     sql = sql_of("Total penalties for PRU findings from thematic inspections, by firm type.")
-    assert sql.startswith("SELECT fm.firm_type, sum(d.penalty_usd) FROM findings.dispositions d")
+    assert sql.startswith(
+        "SELECT fm.firm_type, sum(d.penalty_usd) AS total_penalty_usd FROM findings.dispositions d"
+    )
     for part in (
         "f.rulebook = 'PRU'",
         "a.audit_type = 'thematic'",
@@ -71,7 +73,7 @@ def test_top_n_with_other_n_and_ties() -> None:
         "Top 7 firms by number of critical breaches: firm id and count (ties: lowest id first)."
     )
     assert sql.startswith(
-        "SELECT fm.firm_id, count(*) FROM findings.findings f JOIN findings.firms fm"
+        "SELECT fm.firm_id, count(*) AS findings FROM findings.findings f JOIN findings.firms fm"
     )
     assert sql.endswith("ORDER BY count(*) DESC, 1 LIMIT 7")
 

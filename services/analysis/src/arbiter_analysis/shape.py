@@ -96,10 +96,7 @@ class Key:
     @property
     def plural(self) -> str:
         """The label for many ("rulebooks", "severities", "statuses")."""
-        label = self.label
-        if label.endswith("y") and not label.endswith(("ay", "ey", "oy")):
-            return label[:-1] + "ies"
-        return label + ("es" if label.endswith(("s", "x", "ch", "sh")) else "s")
+        return plural(self.label)
 
     def text(self, row: Sequence[Cell]) -> str:
         """The key of `row` as a person reads it ("2024", "Q3", "March", "AML 14.3.1",
@@ -159,6 +156,13 @@ _MONEY_QUESTION = re.compile(r"penalt|\bfine[sd]?\b|\busd\b|monetary|\$", re.IGN
 _AVERAGE_QUESTION = re.compile(r"\baverage\b|\bmean\b", re.IGNORECASE)
 _IDENTIFIER_VALUE = re.compile(r"[A-Z]{1,4}\d{2,}")
 _PERIOD_VALUE = re.compile(r"\d{4}-(0[1-9]|1[0-2]|Q[1-4])")
+
+
+def plural(noun: str) -> str:
+    """An English noun for many ("rulebooks", "severities", "statuses")."""
+    if noun.endswith("y") and not noun.endswith(("ay", "ey", "oy")):
+        return noun[:-1] + "ies"
+    return noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")
 
 
 def read_shape(table: ResultTable, *, question: str = "") -> Shape:

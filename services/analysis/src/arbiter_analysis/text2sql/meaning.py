@@ -29,6 +29,9 @@ class Expr:
     tables: frozenset[str]
     label: str
     """How a person names it (`firm type`, `year of decision`)."""
+    name: str = ""
+    """The column name a result gives it (`quarter`, `days_to_remediate`) where its SQL
+    is an expression PostgreSQL would name by its function (`extract`, `?column?`)."""
 
 
 def column(table: str, name: str, label: str = "") -> Expr:
@@ -37,7 +40,9 @@ def column(table: str, name: str, label: str = "") -> Expr:
 
 
 def date_part(part: str, date: Expr) -> Expr:
-    return Expr(f"extract({part} FROM {date.sql})::int", date.tables, f"{part} of {date.label}")
+    return Expr(
+        f"extract({part} FROM {date.sql})::int", date.tables, f"{part} of {date.label}", part
+    )
 
 
 def remediation_days() -> Expr:
@@ -49,6 +54,7 @@ def remediation_days() -> Expr:
         f"{remediated.sql} - {identified.sql}",
         frozenset({"findings"}),
         "days from identification to remediation",
+        "days_to_remediate",
     )
 
 

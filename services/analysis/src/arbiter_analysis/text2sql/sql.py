@@ -1,16 +1,24 @@
 """From a `Meaning` to one PostgreSQL SELECT over schema `findings`: the joins its
 columns need (through findings, the hub), the aggregates, per-parent child counts
 (thresholds, "never", zero-filled groups), shares, changes between two years, order and
-limit. Composed from the meaning; no question has a query of its own."""
+limit. Composed from the meaning; no question has a query of its own.
+
+Every computed column is named for the person reading the table: counts by the plural of
+what they count (`findings`, `financial_penalties`, `rulebooks`), other measures by what
+they measure and its unit (`total_penalty_usd`, `average_days_to_remediate`,
+`share_percent`, `change_percent`), time parts by their unit (`year`, `quarter`,
+`month`). Scoring compares values, so the names change no answer."""
 
 from __future__ import annotations
 
 from arbiter_analysis.findings.schema import SCHEMA
+from arbiter_analysis.shape import plural
 from arbiter_analysis.text2sql.meaning import (
     ALIASES,
     Aggregate,
     ChildCount,
     Condition,
+    Entity,
     Expr,
     Meaning,
     Measure,
@@ -57,21 +65,40 @@ def _tables(meaning: Meaning) -> set[str]:
     return found
 
 
-def _aggregate(aggregate: Aggregate, count: str) -> str:
-    of = aggregate.of.sql if aggregate.of else ""
+Value = tuple[str, str]
+"""A measured column: its SQL and its name."""
+
+
+def _selected(expr: Expr) -> str:
+    return f"{expr.sql} AS {expr.name}" if expr.name else expr.sql
+
+
+def _select(groups: list[str], values: list[Value]) -> str:
+    return ", ".join([*groups, *(f"{sql} AS {name}" for sql, name in values)])
+
+
+def counted(entity: Entity) -> str:
+    """The name of a count of `entity` rows: its plural (`findings`, `financial_penalties`)."""
+    return entity.plural.replace(" ", "_")
+
+
+def _aggregate(aggregate: Aggregate, count: str, entity: Entity) -> Value:
+    of = aggregate.of
+    if of is None or aggregate.measure is Measure.COUNT:
+        return count, counted(entity)
+    days = of.name == "days_to_remediate"
     match aggregate.measure:
         case Measure.AVG:
-            return f"round(avg({of})::numeric, 2)"
+            sql, word = f"round(avg({of.sql})::numeric, 2)", "average"
         case Measure.SUM:
-            return f"sum({of})"
+            sql, word = f"sum({of.sql})", "total"
         case Measure.MAX:
-            return f"max({of})"
+            sql, word = f"max({of.sql})", "longest" if days else "largest"
         case Measure.MIN:
-            return f"min({of})"
-        case Measure.COUNT_DISTINCT:
-            return f"count(DISTINCT {of})"
-        case _:
-            return count
+            sql, word = f"min({of.sql})", "shortest" if days else "smallest"
+        case _:  # COUNT_DISTINCT: how many different values ("rulebooks")
+            return f"count(DISTINCT {of.sql})", plural(of.label).replace(" ", "_")
+    return sql, f"{word}_{of.name or of.sql.rsplit('.', 1)[-1]}"
 
 
 def build(meaning: Meaning) -> str:
@@ -87,22 +114,23 @@ def build(meaning: Meaning) -> str:
         return _list(meaning, from_, fans_out)
     if first.measure is Measure.SHARE:
         numerator = " AND ".join(c.sql for c in meaning.numerator)
-        values = [f"round(100.0 * count(*) FILTER (WHERE {numerator}) / count(*), 2)"]
+        share = f"round(100.0 * count(*) FILTER (WHERE {numerator}) / count(*), 2)"
+        values = [(share, "share_percent")]
     elif meaning.change_years and meaning.change_date:
-        return _change(meaning, from_, _aggregate(first, count))
+        return _change(meaning, from_, _aggregate(first, count, entity)[0])
     else:
-        values = [_aggregate(a, count) for a in meaning.aggregates]
+        values = [_aggregate(a, count, entity) for a in meaning.aggregates]
     return _grouped(meaning, from_, meaning.conditions, values)
 
 
 def _grouped(
-    meaning: Meaning, from_: str, conditions: tuple[Condition, ...], values: list[str]
+    meaning: Meaning, from_: str, conditions: tuple[Condition, ...], values: list[Value]
 ) -> str:
-    groups = [g.sql for g in meaning.groups]
-    sql = f"SELECT {', '.join([*groups, *values])} FROM {from_}{_where(conditions)}"
+    groups = [_selected(g) for g in meaning.groups]
+    sql = f"SELECT {_select(groups, values)} FROM {from_}{_where(conditions)}"
     if groups:
         sql += " GROUP BY " + ", ".join(str(i) for i in range(1, len(groups) + 1))
-    return sql + _order(meaning, values[0], len(groups))
+    return sql + _order(meaning, values[0][0], len(groups))
 
 
 def _order(meaning: Meaning, value: str, groups: int) -> str:
@@ -117,7 +145,7 @@ def _order(meaning: Meaning, value: str, groups: int) -> str:
 
 
 def _list(meaning: Meaning, from_: str, fans_out: bool) -> str:
-    outputs = [o.sql for o in meaning.outputs]
+    outputs = [_selected(o) for o in meaning.outputs]
     distinct = "DISTINCT " if fans_out or meaning.distinct else ""
     conditions = meaning.conditions
     if meaning.above_average:
@@ -133,7 +161,8 @@ def _list(meaning: Meaning, from_: str, fans_out: bool) -> str:
     order = meaning.order
     if order is not None:
         value_sql = next(
-            (o.sql for o in meaning.outputs if "penalty_usd" in o.sql or "_on" in o.sql), outputs[0]
+            (o.sql for o in meaning.outputs if "penalty_usd" in o.sql or "_on" in o.sql),
+            meaning.outputs[0].sql,
         )
         sql += f" ORDER BY {value_sql} {'DESC' if order.descending else 'ASC'}, 1"
         sql += f" LIMIT {order.limit}" if order.limit else ""
@@ -151,7 +180,7 @@ def _change(meaning: Meaning, from_: str, value: str) -> str:
 
     both = f"{in_year(first)} AS v0, {in_year(last)} AS v1"
     inner = f"SELECT {both} FROM {from_}{_where(meaning.conditions)}"
-    return f"SELECT round(100.0 * (v1 - v0) / v0, 2) FROM ({inner}) s"
+    return f"SELECT round(100.0 * (v1 - v0) / v0, 2) AS change_percent FROM ({inner}) s"
 
 
 def child_counts(child: ChildCount) -> str:
@@ -176,6 +205,7 @@ def _per_parent(meaning: Meaning, mode: PerParent, child: ChildCount) -> str:
         f"ON c.parent_key = {parent.key_expr.sql}"
     )
     n = "coalesce(c.n, 0)"
+    parents, children = counted(parent), counted(child.child)
     conditions = meaning.conditions
     if mode is PerParent.NONE:
         conditions = (*conditions, Condition(f"{n} = 0", frozenset(), "none"))
@@ -187,24 +217,26 @@ def _per_parent(meaning: Meaning, mode: PerParent, child: ChildCount) -> str:
         )
     if mode in (PerParent.NONE, PerParent.THRESHOLD):
         if meaning.aggregates[0].measure is Measure.LIST:
-            outputs = [o.sql if o.tables else n for o in meaning.outputs] or [parent.key_expr.sql]
+            outputs = [_selected(o) if o.tables else f"{n} AS {children}" for o in meaning.outputs]
+            outputs = outputs or [parent.key_expr.sql]
             return f"SELECT {', '.join(outputs)} FROM {from_}{_where(conditions)}"
-        return _grouped(meaning, from_, conditions, ["count(*)"])
+        return _grouped(meaning, from_, conditions, [("count(*)", parents)])
+    average = f"average_{children}_per_{parent.name}"
     value = {
-        PerParent.SUM_COUNT: f"sum({n})",
-        PerParent.PARENTS_WITH_CHILD: "count(c.parent_key)",
-        PerParent.AVERAGE: f"round(avg({n})::numeric, 2)",
-        PerParent.COUNT: "round(avg(c.n)::numeric, 2)",
+        PerParent.SUM_COUNT: (f"sum({n})", children),
+        PerParent.PARENTS_WITH_CHILD: ("count(c.parent_key)", parents),
+        PerParent.AVERAGE: (f"round(avg({n})::numeric, 2)", average),
+        PerParent.COUNT: ("round(avg(c.n)::numeric, 2)", average),
     }[mode]
     if mode is PerParent.SUM_COUNT and any(parent.key_expr.sql == g.sql for g in meaning.groups):
-        value = n  # one row per parent: its own count, no sum needed
+        value = (n, children)  # one row per parent: its own count, no sum needed
         return _grouped_rows(meaning, from_, conditions, value)
     return _grouped(meaning, from_, conditions, [value])
 
 
 def _grouped_rows(
-    meaning: Meaning, from_: str, conditions: tuple[Condition, ...], value: str
+    meaning: Meaning, from_: str, conditions: tuple[Condition, ...], value: Value
 ) -> str:
-    groups = [g.sql for g in meaning.groups]
-    sql = f"SELECT {', '.join([*groups, value])} FROM {from_}{_where(conditions)}"
-    return sql + _order(meaning, value, len(groups))
+    groups = [_selected(g) for g in meaning.groups]
+    sql = f"SELECT {_select(groups, [value])} FROM {from_}{_where(conditions)}"
+    return sql + _order(meaning, value[0], len(groups))
