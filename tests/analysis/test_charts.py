@@ -63,7 +63,7 @@ def test_a_time_series_is_a_line_over_ordinal_years_in_order() -> None:
 
 def test_months_are_sorted_in_calendar_order() -> None:
     spec = must(chart(["month", "count"], [[11, 5], [2, 9], [7, 3]]))
-    assert spec["encoding"]["x"]["sort"] == ["Feb", "Jul", "Nov"]
+    assert spec["encoding"]["x"]["sort"] == ["February", "July", "November"]
 
 
 def test_dates_are_a_temporal_axis() -> None:

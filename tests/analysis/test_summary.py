@@ -156,7 +156,7 @@ def test_one_period_claims_no_trend() -> None:
 
 def test_months_read_as_names_and_missing_years_are_left_out() -> None:
     result = summary(["month", "count"], [[3, 21], [1, 20], [2, 30]])
-    assert result.text.startswith("From Jan to Mar")
+    assert result.text.startswith("From January to March")
     years = summary(["year", "count"], [[2024, 5], [None, 2], [2025, 6]])
     assert years.text.startswith("1 row(s) without a year are left out. From 2024 to 2025")
 
@@ -171,8 +171,8 @@ def test_two_keys_give_totals_per_first_key_and_the_largest_cell() -> None:
     result = summary(["year", "outcome", "count"], rows, "Dispositions per year and outcome")
     assert result.shape is ShapeKind.TWO_KEYS
     assert result.text == (
-        "Total number by year: 2024 15, 2025 20. Overall: 35. "
-        "From 2024 to 2025 the total rose by 5 (+33.3%). "
+        "Total number by year: 15 in 2024, 20 in 2025. Overall: 35. "
+        "From 2024 to 2025 the total number rose by 5 (+33.3%). "
         "Largest cell: 2025 · warning with 12 (34.3% of the total)."
     )
     assert figure(result, "largest").key == "2025 · warning"

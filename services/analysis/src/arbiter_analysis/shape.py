@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import Enum
 
-from arbiter_analysis.findings.schema import SEVERITIES
+from arbiter_analysis.findings.schema import SEVERITIES, TABLES
 from arbiter_analysis.table import Cell, ResultTable, cell_text
 
 
@@ -67,6 +67,9 @@ class ColumnInfo:
     """Every value is a whole number as the database returned it (counts)."""
     order: tuple[str, ...] = ()
     """For categories with a natural order (severity), that order."""
+    year: int | None = None
+    """For quarters and months: the one year the question names, when the result has no
+    year of its own ("Q1 2024", "Jan 2025")."""
 
     @property
     def title(self) -> str:
@@ -101,7 +104,7 @@ class Key:
     def text(self, row: Sequence[Cell]) -> str:
         """The key of `row` as a person reads it ("2024", "Q3", "March", "AML 14.3.1",
         "Falcon Bank (F012)"); a missing value is "(none)"."""
-        text = " ".join(_key_part(row[c.index], c.time_unit) for c in self.columns)
+        text = " ".join(_key_part(row[c.index], c) for c in self.columns)
         if self.name_column is not None and row[self.name_column.index] is not None:
             return f"{cell_text(row[self.name_column.index])} ({text})"
         return text
@@ -136,6 +139,10 @@ class Shape:
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
 ORDERED_CATEGORIES = (SEVERITIES,)
 """Category values with a natural order; a column whose values all come from one of
 these is shown in that order rather than by size."""
@@ -144,9 +151,15 @@ these is shown in that order rather than by size."""
 # the value, not what it means, so the question is read for the unit.
 _GENERIC = {"?column?", "round", "coalesce", "numeric", "float8", "int4", "int8", "trunc"}
 _COUNT_WORDS = {"count", "n", "cnt"}
+_COUNTED_NAMES = {*TABLES, "financial_penalties", "penalties", "fines"}
+"""Names of whole-number columns that count rows ("findings", "financial_penalties"):
+a count of fines is a number, not an amount of money."""
 _SUM_WORDS = {"sum", "total"}
 _AVERAGE_WORDS = {"avg", "average", "mean", "median"}
-_NOT_ADDITIVE = _AVERAGE_WORDS | {"round", "pct", "percent", "percentage", "share", "rate"}
+_EXTREME_WORDS = {"min", "max", "largest", "smallest", "longest", "shortest"}
+_NOT_ADDITIVE = (
+    _AVERAGE_WORDS | _EXTREME_WORDS | {"round", "pct", "percent", "percentage", "share", "rate"}
+)
 _PERCENT_WORDS = {"pct", "percent", "percentage", "share", "rate"}
 _MONEY_WORDS = {"usd", "penalty", "penalties", "fine", "fines", "amount"}
 _DAY_WORDS = {"day", "days"}
@@ -156,6 +169,10 @@ _MONEY_QUESTION = re.compile(r"penalt|\bfine[sd]?\b|\busd\b|monetary|\$", re.IGN
 _AVERAGE_QUESTION = re.compile(r"\baverage\b|\bmean\b", re.IGNORECASE)
 _IDENTIFIER_VALUE = re.compile(r"[A-Z]{1,4}\d{2,}")
 _PERIOD_VALUE = re.compile(r"\d{4}-(0[1-9]|1[0-2]|Q[1-4])")
+_DATES = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_YEARS = re.compile(r"\b(?:19|20)\d{2}\b")
+_QUARTER_QUESTION = re.compile(r"\bquarter|\bq[1-4]\b", re.IGNORECASE)
+_MONTH_QUESTION = re.compile(r"\bmonth", re.IGNORECASE)
 
 
 def plural(noun: str) -> str:
@@ -174,9 +191,27 @@ def read_shape(table: ResultTable, *, question: str = "") -> Shape:
             for i, name in enumerate(table.columns)
         )
     )
+    columns = _dated(columns, question)
     measures = tuple(c for c in columns if c.role is Role.MEASURE)
     keys = _keys(columns)
     return Shape(_kind(table, keys, measures), columns, keys, measures)
+
+
+def named_year(question: str) -> int | None:
+    """The one year `question` is about ("... in 2024, and what is the trend?"), or None
+    when it names none or several ("from 2023 to 2025"); a stated today is not one."""
+    years = set(_YEARS.findall(_DATES.sub(" ", question)))
+    return int(years.pop()) if len(years) == 1 else None
+
+
+def _dated(columns: tuple[ColumnInfo, ...], question: str) -> tuple[ColumnInfo, ...]:
+    """Quarters and months with the year the question names, unless a column of the
+    result says the year itself."""
+    year = named_year(question)
+    if year is None or any(c.time_unit is TimeUnit.YEAR for c in columns):
+        return columns
+    within_year = (TimeUnit.QUARTER, TimeUnit.MONTH)
+    return tuple(replace(c, year=year) if c.time_unit in within_year else c for c in columns)
 
 
 def measure_value(cell: Cell) -> Decimal | None:
@@ -221,7 +256,7 @@ def _keys(columns: tuple[ColumnInfo, ...]) -> tuple[Key, ...]:
 def _read_column(index: int, name: str, values: list[Cell], question: str) -> ColumnInfo:
     present = [v for v in values if v is not None]
     words = set(re.split(r"[^a-z0-9?]+", name.lower())) - {""}
-    time_unit = _time_unit(name.lower(), words, present)
+    time_unit = _time_unit(name.lower(), words, present, question)
     if time_unit is not None:
         generic = name.lower() in _TIME_FUNCTIONS or time_unit is TimeUnit.PERIOD
         label = (
@@ -250,7 +285,9 @@ def _read_column(index: int, name: str, values: list[Cell], question: str) -> Co
 _TIME_FUNCTIONS = {"extract", "date_part", "date_trunc"}
 
 
-def _time_unit(name: str, words: set[str], values: Sequence[Cell]) -> TimeUnit | None:
+def _time_unit(
+    name: str, words: set[str], values: Sequence[Cell], question: str
+) -> TimeUnit | None:
     if not values:
         return None
     if all(isinstance(v, dt.date) for v in values):
@@ -268,7 +305,12 @@ def _time_unit(name: str, words: set[str], values: Sequence[Cell]) -> TimeUnit |
     if "month" in words and low >= 1 and high <= 12:
         return TimeUnit.MONTH
     if name in _TIME_FUNCTIONS and low >= 1 and high <= 12:
-        return TimeUnit.PERIOD  # extract(month) or extract(quarter): the name does not say
+        # extract(month) or extract(quarter): the name does not say, the question may.
+        if high <= 4 and _QUARTER_QUESTION.search(question):
+            return TimeUnit.QUARTER
+        if _MONTH_QUESTION.search(question):
+            return TimeUnit.MONTH
+        return TimeUnit.PERIOD
     return None
 
 
@@ -284,7 +326,7 @@ def _measure(
         for v in values
     )
     generic = bool(words & (_GENERIC | _AVERAGE_WORDS | _SUM_WORDS | {"min", "max"}))
-    if words & _COUNT_WORDS:
+    if words & _COUNT_WORDS or (integral and name.lower() in _COUNTED_NAMES):
         unit = Unit.NUMBER
     elif words & _PERCENT_WORDS or (
         generic and not words & _SUM_WORDS and _PERCENT_QUESTION.search(question)
@@ -304,8 +346,9 @@ def _measure(
     additive = not (words & _NOT_ADDITIVE or averaged or unit in (Unit.PERCENT, Unit.DAYS))
     if words & _GENERIC and not integral:
         additive = False  # an unnamed decimal expression: most often a ratio
+    label = _measure_label(name, words, unit, averaged) if len(words) == 1 else _plain(name)
     return ColumnInfo(
-        index, name, _measure_label(name, words, unit, averaged), Role.MEASURE,
+        index, name, label, Role.MEASURE,
         unit=unit, additive=additive, integral=integral,
     )  # fmt: skip
 
@@ -317,7 +360,7 @@ def _measure_label(name: str, words: set[str], unit: Unit, averaged: bool) -> st
         return "total"
     if averaged:
         return "average days" if unit is Unit.DAYS else "average"
-    if words & {"min", "max"}:
+    if words & _EXTREME_WORDS:
         return "smallest" if "min" in words else "largest"
     if words & _GENERIC:
         return {Unit.PERCENT: "percentage", Unit.DAYS: "days", Unit.USD: "amount"}.get(
@@ -327,7 +370,8 @@ def _measure_label(name: str, words: set[str], unit: Unit, averaged: bool) -> st
 
 
 def _plain(name: str) -> str:
-    text = re.sub(r"_usd$", "", name.lower()).replace("_", " ").strip()
+    # The unit is said in the title ("total penalty (USD)", "share (%)"), not the label.
+    text = re.sub(r"_(?:usd|percent)$", "", name.lower()).replace("_", " ").strip()
     return text or name
 
 
@@ -342,14 +386,21 @@ def _dedupe_labels(columns: tuple[ColumnInfo, ...]) -> tuple[ColumnInfo, ...]:
     return tuple(out)
 
 
-def _key_part(cell: Cell, unit: TimeUnit | None) -> str:
+def _key_part(cell: Cell, column: ColumnInfo) -> str:
+    """One key value as people write it: "2024", "Q3 2024" or "Q3", "Mar 2025" or
+    "March", "period 3" for a number of unknown unit; never a bare number for a period."""
     if cell is None:
         return "(none)"
     value = measure_value(cell)
-    if unit is TimeUnit.QUARTER and value is not None:
-        return f"Q{int(value)}"
-    if unit is TimeUnit.MONTH and value is not None:
-        return MONTHS[int(value) - 1]
-    if value is not None and unit is not None:
-        return str(int(value))
-    return cell_text(cell)
+    unit = column.time_unit
+    if value is None or unit is None:
+        return cell_text(cell)
+    number = int(value)
+    year = f" {column.year}" if column.year else ""
+    if unit is TimeUnit.QUARTER:
+        return f"Q{number}{year}"
+    if unit is TimeUnit.MONTH:
+        return f"{MONTHS[number - 1]}{year}" if year else MONTH_NAMES[number - 1]
+    if unit is TimeUnit.PERIOD:
+        return f"period {number}"
+    return str(number)

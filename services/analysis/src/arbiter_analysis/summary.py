@@ -290,7 +290,9 @@ def _two_keys(writer: _Writer, shape: Shape, rows: list[tuple[Cell, ...]]) -> No
         for row in ordered:
             value = measure_value(row[measure.index])
             totals[outer.text(row)] = totals.get(outer.text(row), Decimal(0)) + (value or 0)
-        listed = [f"{k} {writer.figure('total', v, measure, key=k)}" for k, v in totals.items()]
+        listed = [
+            _keyed(outer, k, writer.figure("total", v, measure, key=k)) for k, v in totals.items()
+        ]
         more = f" and {len(listed) - LISTED} more" if len(listed) > LISTED else ""
         writer.say(f"Total {measure.label} by {outer.label}: {', '.join(listed[:LISTED])}{more}.")
         text = writer.figure("total", total, measure)
@@ -300,9 +302,8 @@ def _two_keys(writer: _Writer, shape: Shape, rows: list[tuple[Cell, ...]]) -> No
                 next(iter(totals.items())),
                 list(totals.items())[-1],
             )
-            writer.say(
-                f"From {first_key} to {last_key} the total {_change(writer, first, last, measure)}."
-            )
+            change = _change(writer, first, last, measure)
+            writer.say(f"From {first_key} to {last_key} the total {measure.label} {change}.")
         writer.say(f"Largest cell: {_extreme(writer, 'largest', valued, measure, total)}.")
     else:
         highest = _extreme(writer, "highest", valued, measure)
@@ -310,6 +311,11 @@ def _two_keys(writer: _Writer, shape: Shape, rows: list[tuple[Cell, ...]]) -> No
         writer.say(f"Highest {measure.label}: {highest}; lowest: {lowest}.")
     if len(valued) < len(cells):
         writer.say(f"{len(cells) - len(valued)} of {len(cells)} cells have no {measure.label}.")
+
+
+def _keyed(key: Key, text: str, value: str) -> str:
+    """A value with its key, as said: "145 in Q1 2024" over time, "AML 300" otherwise."""
+    return f"{value} in {text}" if key.time_unit else f"{text} {value}"
 
 
 def _other_totals(writer: _Writer, shape: Shape, rows: Sequence[tuple[Cell, ...]]) -> None:

@@ -14,6 +14,8 @@ _ASKS = re.compile(r"\b(?:which|what)\b(.*)")
 _LEADS = frozenset({"show", "list", "give", "name", "tell", "me", "us", "the"})
 _PLURAL_VERBS = frozenset({"are", "were", "have", "do", "aren't", "weren't", "don't"})
 _SINGULAR_VERBS = frozenset({"is", "was", "has", "does", "isn't", "wasn't", "doesn't"})
+_CONTRACTED_IS = re.compile(r"\b(what|which|who|that|there)'s\b")
+"""'s after a question word is "is" ("what's the firm with ..."), not a plural or a possessive."""
 _ENDS_PHRASE = frozenset(
     {"the", "a", "an", "of", "in", "with", "by", "for", "to", "from", "at", "most", "least",
      "fewest", "highest", "lowest", "largest", "biggest", "smallest", "had", "did", "saw", "got",
@@ -28,7 +30,8 @@ def _plural_noun(word: str) -> bool:
 def asks_for_several(question: str) -> bool:
     """Whether the thing the question asks about is plural: the last noun of the phrase
     after "which"/"what" (or at the start: "rules most often breached"), else its verb."""
-    words = re.findall(r"[a-z][a-z'-]*", question.lower())
+    said = _CONTRACTED_IS.sub(r"\1 is", question.lower().replace("\u2019", "'"))
+    words = re.findall(r"[a-z][a-z'-]*", said)
     asked = _ASKS.search(" ".join(words))
     rest = asked.group(1).split() if asked else [w for w in words if w not in _LEADS]
     nouns: list[str] = []
