@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from arbiter_analysis.__main__ import build_server as analysis_server
+from arbiter_analysis.__main__ import opened_findings
 from arbiter_audit.__main__ import build_server as audit_server
 from arbiter_gateway.__main__ import gateway_server
 from arbiter_gateway.config import GatewayConfig
@@ -22,7 +23,9 @@ from arbiter_kit.client import DownstreamConfig
 from arbiter_llm import OfflineLLM
 from arbiter_planner.__main__ import build_server as planner_server
 
+from tests.analysis.conftest import ANALYSIS
 from tests.support.corpus import CORPUS
+from tests.support.postgres import FindingsDb
 from tests.support.search import as_document, ingest, read_jsonl, running_search
 from tests.support.servers import LOCAL, channel_to
 from tests.support.sessions import kinds as kinds
@@ -53,6 +56,21 @@ async def workers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dic
         finally:
             for server in servers:
                 await server.stop(0)
+
+
+@pytest.fixture(scope="module")
+async def data_workers(
+    workers: dict[str, str], findings_db: FindingsDb
+) -> AsyncIterator[dict[str, str]]:
+    """The real workers, analysis replaced by one over the findings database (the
+    session's cluster, sample loaded)."""
+    async with opened_findings(findings_db.config, ANALYSIS) as findings:
+        server = analysis_server(LOCAL, OfflineLLM(), findings=findings, analysis=ANALYSIS)
+        port = await server.start()
+        try:
+            yield {**workers, "analysis": f"127.0.0.1:{port}"}
+        finally:
+            await server.stop(0)
 
 
 NOWHERE = "127.0.0.1:1"

@@ -82,9 +82,7 @@ class SessionResults:
         return [text for _, text in self.notes]
 
     def add_usage(self, usage: common_pb2.Usage) -> None:
-        self.usage.llm_calls += usage.llm_calls
-        self.usage.prompt_tokens += usage.prompt_tokens
-        self.usage.completion_tokens += usage.completion_tokens
+        add_usage(self.usage, usage)
 
     def input_for(
         self,
@@ -112,6 +110,13 @@ class SessionResults:
             data=_last(o.data for o in outputs),
             synthesis=_last(o.synthesis for o in outputs),
         )
+
+
+def add_usage(total: common_pb2.Usage, usage: common_pb2.Usage) -> None:
+    """Add `usage`'s model calls and tokens to `total`."""
+    total.llm_calls += usage.llm_calls
+    total.prompt_tokens += usage.prompt_tokens
+    total.completion_tokens += usage.completion_tokens
 
 
 def _last(values: Iterable[_T | None]) -> _T | None:

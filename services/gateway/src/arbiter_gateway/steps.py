@@ -17,7 +17,8 @@ from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_kit.client import Downstream
 from arbiter_kit.deadline import Deadline
 
-from arbiter_gateway.results import StepInput, StepOutput
+from arbiter_gateway.focus import research_focus
+from arbiter_gateway.results import StepInput, StepOutput, add_usage
 from arbiter_gateway.sessions import Session
 
 
@@ -34,6 +35,9 @@ class Workers:
         for ds in (self.planner, self.search, self.analysis, self.audit):
             await ds.close()
 
+
+FOCUS_STAGE = "focus"
+"""The progress stage of the gateway's own word on what a research step researches."""
 
 StepFn = Callable[[Workers, Session, str, StepInput, Deadline], Awaitable[StepOutput]]
 """(workers, session, step id, input, deadline) -> the step's output."""
@@ -71,15 +75,40 @@ async def _result(
     return result
 
 
+async def _note(session: Session, step_id: str, message: str) -> None:
+    """Tell the caller what the gateway itself decided for a step."""
+    await _relay(session, step_id, common_pb2.Progress(stage=FOCUS_STAGE, message=message))
+
+
 async def research(
     w: Workers, session: Session, step_id: str, given: StepInput, deadline: Deadline
 ) -> StepOutput:
+    """Research the step's task; after a data analysis, the rules its table names, and
+    the task when the analysis failed or none of those rules' passages is found."""
     stub = search_pb2_grpc.SearchServiceStub(w.search.channel)
+    usage = common_pb2.Usage()
+    focus = research_focus(given.data())
+    if focus is not None:
+        named = ", ".join(str(r) for r in focus.rules)
+        await _note(session, step_id, f"researching the rules the data names: {named}")
+        request = search_pb2.ResearchRequest(
+            query=focus.query(), filters=[*given.filters, *focus.filters()]
+        )
+        found = await _result(w.search, stub.Research, request, session, step_id, deadline)
+        kept = focus.kept(found.passages) if found is not None else ()
+        if found is not None:
+            add_usage(usage, found.usage)
+        if kept:
+            return StepOutput(passages=kept, usage=usage)
+        await _note(session, step_id, "no passage of those rules found; researching the question")
+    elif given.dependencies:
+        await _note(session, step_id, "the data analysis named no rules; researching the question")
     request = search_pb2.ResearchRequest(query=given.task, filters=given.filters)
     found = await _result(w.search, stub.Research, request, session, step_id, deadline)
-    if found is None:
-        return StepOutput()
-    return StepOutput(passages=tuple(found.passages), usage=found.usage)
+    if found is not None:
+        add_usage(usage, found.usage)
+    passages = tuple(found.passages) if found is not None else ()
+    return StepOutput(passages=passages, usage=usage)
 
 
 async def judge(
