@@ -131,6 +131,8 @@ class AnswerComposer:
         passages = passage_documents(data)
         ignore = DATA_QUESTION_WORDS if data_index(data) is not None else QUESTION_WORDS
         chosen = self.choose(data.values["question"], passages, ignore=ignore)
+        if not chosen and explained:
+            chosen = leading_sentences(passages)
         for c in chosen:
             sentence = _TRAILING.sub("", strip_markers(c.sentence))
             label = f"{c.document.reference}: " if c.document.reference else ""
@@ -201,6 +203,23 @@ class AnswerComposer:
             if c.score >= RELATIVE_FLOOR * top and len(wanted & stems(c.sentence)) >= needed
         ][:MAX_SENTENCES]
         return sorted(ranked, key=lambda c: c.document.index)
+
+
+def leading_sentences(documents: Sequence[Document]) -> list[_Candidate]:
+    """The first full sentence of each of the best passages. Beside a data answer the
+    passages were fetched for the rules the data names ("which rules are most often
+    breached, and what do they require?"), so they share no words with the question,
+    and each rule's own opening sentence is what it requires."""
+    chosen: list[_Candidate] = []
+    for doc in documents:
+        for a, b in iter_sentence_spans(doc.text):
+            sentence = doc.text[a:b]
+            if len(words(sentence)) >= MIN_SENTENCE_WORDS:
+                chosen.append(_Candidate(doc, sentence, 0.0))
+                break
+        if len(chosen) >= MAX_SENTENCES:
+            break
+    return chosen
 
 
 def data_index(data: TaskInput) -> int | None:
