@@ -276,3 +276,11 @@ def test_external_data_is_refused_not_fetched() -> None:
     with pytest.raises(Internal) as raised:
         render_png(spec)
     assert "not allowed" in raised.value.message
+
+
+def test_quarters_of_the_named_year_and_a_named_measure_with_its_unit() -> None:
+    rows: list[list[Cell]] = [[q, Decimal(f"{q}000.00")] for q in (3, 1, 2, 4)]
+    spec = must(chart(["quarter", "total_penalty_usd"], rows, "Total fines per quarter of 2024"))
+    assert spec["encoding"]["x"]["sort"] == ["Q1 2024", "Q2 2024", "Q3 2024", "Q4 2024"]
+    assert spec["encoding"]["y"]["title"] == "total penalty (USD)"
+    assert spec["data"]["values"][0] == {"k0": "Q1 2024", "m0": 1000.0}

@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from arbiter_analysis.shape import Role, ShapeKind, TimeUnit, Unit, read_shape
+from arbiter_analysis.shape import Role, ShapeKind, TimeUnit, Unit, named_year, read_shape
 from arbiter_analysis.table import Cell, ResultTable
 
 
@@ -178,3 +178,43 @@ def test_a_missing_category_reads_as_none() -> None:
     rows: list[list[Cell]] = [["AML", 3], [None, 5]]
     shape = read_shape(table(["rulebook", "count"], rows))
     assert shape.keys[0].text(rows[1]) == "(none)"
+
+
+@pytest.mark.parametrize(
+    ("question", "year"),
+    [
+        ("How many findings per rulebook in 2024, and what is the trend?", 2024),
+        ("Findings in Q3 2025 by month", 2025),
+        ("Findings from 2023 to 2025", None),
+        ("Today is 2026-01-15. How many findings per quarter?", None),
+        ("How many findings per quarter?", None),
+    ],
+)
+def test_the_one_year_a_question_names(question: str, year: int | None) -> None:
+    assert named_year(question) == year
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "label", "title", "unit", "additive"),
+    [
+        ("findings", [145, 136], "findings", "findings", Unit.NUMBER, True),
+        ("financial_penalties", [3, 5], "financial penalties", "financial penalties",
+         Unit.NUMBER, True),
+        ("total_penalty_usd", [Decimal("5.00"), Decimal("7.50")], "total penalty",
+         "total penalty (USD)", Unit.USD, True),
+        ("average_days_to_remediate", [Decimal("41.2"), Decimal("3.5")],
+         "average days to remediate", "average days to remediate", Unit.DAYS, False),
+        ("share_percent", [Decimal("12.5"), Decimal("7.25")], "share", "share (%)",
+         Unit.PERCENT, False),
+        ("largest_penalty_usd", [Decimal("9.00"), Decimal("1.00")], "largest penalty",
+         "largest penalty (USD)", Unit.USD, False),
+    ],
+)  # fmt: skip
+def test_a_named_measure_is_labelled_by_its_name_with_its_unit(
+    name: str, values: list[Cell], label: str, title: str, unit: Unit, additive: bool
+) -> None:
+    rows = [["AML", values[0]], ["GEN", values[1]]]
+    measure = read_shape(table(["rulebook", name], rows)).measures[0]
+    assert (measure.label, measure.title, measure.unit, measure.additive) == (
+        label, title, unit, additive,
+    )  # fmt: skip

@@ -250,3 +250,45 @@ def test_no_change_and_a_start_from_zero() -> None:
     from_zero = summary(["year", "count"], [[2024, 0], [2025, 5]])
     assert from_zero.text.startswith("From 2024 to 2025 the number rose by 5: 0 in 2024")
     assert not [f for f in from_zero.figures if f.name == "change_percent"]
+
+
+def test_quarters_and_months_of_the_named_year() -> None:
+    rows: list[list[Cell]] = [[1, 145], [2, 136], [3, 117], [4, 144]]
+    result = summary(["quarter", "findings"], rows, "Findings in 2024 by quarter: the trend?")
+    assert result.text.startswith(
+        "From Q1 2024 to Q4 2024 the findings stayed flat (-1, -0.7%): "
+        "145 in Q1 2024, 144 in Q4 2024. Peak: Q1 2024 with 145."
+    )
+    months = summary(["month", "audits"], [[1, 4], [2, 9]], "Audits started each month of 2025")
+    assert months.text.startswith("From Jan 2025 to Feb 2025 the audits rose by 5 (+125.0%)")
+    # Two years named, or a year column of its own: the quarter alone.
+    both = summary(["quarter", "findings"], rows, "Findings per quarter from 2023 to 2024")
+    assert both.text.startswith("From Q1 to Q4")
+    today = summary(["quarter", "findings"], rows, "Today is 2026-01-15. Findings per quarter")
+    assert today.text.startswith("From Q1 to Q4")
+
+
+def test_an_unnamed_time_part_is_read_from_the_question_else_called_a_period() -> None:
+    rows: list[list[Cell]] = [[1, 10], [2, 12]]
+    quarterly = summary(["extract", "count"], rows, "Quarterly findings in 2024")
+    assert quarterly.text.startswith("From Q1 2024 to Q2 2024")
+    unknown = summary(["date_part", "count"], rows, "Findings over time")
+    assert unknown.text.startswith("From period 1 to period 2")
+
+
+def test_a_ranking_of_one_says_what_it_has_the_most_of() -> None:
+    most = summary(
+        ["rulebook", "findings"], [["AML", 418]], "What is the rulebook with the most breaches?"
+    )
+    assert most.text == "AML has the most findings: 418."
+    fewest = summary(
+        ["severity", "findings"], [["critical", 97]], "The severity with the fewest findings"
+    )
+    assert fewest.text == "critical has the fewest findings: 97."
+
+
+def test_measure_labels_come_from_the_column_names() -> None:
+    rows: list[list[Cell]] = [["AML", 3, Decimal("300000.00")], ["GEN", 1, Decimal("5000.00")]]
+    result = summary(["rulebook", "financial_penalties", "total_penalty_usd"], rows, "Fines")
+    assert result.text.startswith("The total financial penalties across the 2 rulebooks is 4.")
+    assert result.text.endswith("Total penalty over all rows: USD 305,000.00.")

@@ -30,6 +30,11 @@ FIRMS_BY_AUDITS = (
     "SELECT fm.firm_id, fm.name, count(*) FROM findings.audits a JOIN findings.firms fm "
     "USING (firm_id) GROUP BY fm.firm_id, fm.name ORDER BY count(*) {way}, fm.firm_id LIMIT {n}"
 )
+OPEN_BY_FIRM = (
+    "SELECT fm.firm_id, fm.name, count(*) FROM findings.findings f JOIN findings.firms fm "
+    "USING (firm_id) WHERE f.status = 'open' GROUP BY fm.firm_id, fm.name "
+    "ORDER BY count(*) DESC, fm.firm_id LIMIT 1"
+)
 RANKED = [
     ("Which rules are most often breached?", BY_RULE.format(n=RANKED_ROWS)),
     ("What are the rules breached most often?", BY_RULE.format(n=RANKED_ROWS)),
@@ -39,6 +44,15 @@ RANKED = [
     ("Which rulebook has had the most breaches?", BY_RULEBOOK.format(n=1)),
     ("Which firms have had the most inspections?", FIRMS_BY_AUDITS.format(way="DESC", n=10)),
     ("Which firm has had the fewest audits?", FIRMS_BY_AUDITS.format(way="ASC", n=1)),
+    # "What is the ... with the most ...": a ranking of one, as "which ... has the most".
+    ("What is the rulebook with the most breaches?", BY_RULEBOOK.format(n=1)),
+    ("What's the rulebook with the most deficiencies?", BY_RULEBOOK.format(n=1)),
+    ("The rulebook with the most findings", BY_RULEBOOK.format(n=1)),
+    ("What are the rulebooks with the most findings?", BY_RULEBOOK.format(n=RANKED_ROWS)),
+    ("What\u2019s the firm with the most inspections?", FIRMS_BY_AUDITS.format(way="DESC", n=1)),
+    ("Show me the firm with the fewest audits", FIRMS_BY_AUDITS.format(way="ASC", n=1)),
+    ("the firm with the most open findings", OPEN_BY_FIRM),
+    ("What is the firm with the most open findings?", OPEN_BY_FIRM),
 ]
 NEGATED = [
     (
@@ -102,6 +116,13 @@ async def test_a_negated_value_is_read_as_every_other_value(findings_db: Finding
     await _check(findings_db, NEGATED, ordered=False)
 
 
+def test_a_ranking_of_one_names_its_column_and_its_count() -> None:
+    answer = translate("What is the severity with the fewest breaches?", today=TODAY)
+    assert isinstance(answer, Translation), answer
+    assert answer.sql.startswith("SELECT f.severity, count(*) AS findings FROM")
+    assert answer.sql.endswith("ORDER BY count(*) ASC, 1 LIMIT 1")
+
+
 def test_the_ranked_list_carries_its_count_and_says_how_many() -> None:
     answer = translate("Which rules are most often breached?", today=TODAY)
     assert isinstance(answer, Translation)
@@ -121,6 +142,9 @@ def test_the_ranked_list_carries_its_count_and_says_how_many() -> None:
         ("In which year were the most audits started?", False),
         ("Which month of 2024 saw the most findings identified?", False),
         ("Which status has the most findings?", False),
+        ("What is the rulebook with the most breaches?", False),
+        ("What's the firm with the most open findings?", False),
+        ("What are the rulebooks with the most breaches?", True),
     ],
 )
 def test_the_plural_is_the_asked_noun_s_before_the_verb_s(question: str, several: bool) -> None:

@@ -138,11 +138,9 @@ class Shape:
     measures: tuple[ColumnInfo, ...]
 
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-)  # fmt: skip
+_CALENDAR = "January February March April May June July August September October November December"
+MONTH_NAMES = tuple(_CALENDAR.split())
+MONTHS = tuple(name[:3] for name in MONTH_NAMES)
 ORDERED_CATEGORIES = (SEVERITIES,)
 """Category values with a natural order; a column whose values all come from one of
 these is shown in that order rather than by size."""
@@ -151,15 +149,12 @@ these is shown in that order rather than by size."""
 # the value, not what it means, so the question is read for the unit.
 _GENERIC = {"?column?", "round", "coalesce", "numeric", "float8", "int4", "int8", "trunc"}
 _COUNT_WORDS = {"count", "n", "cnt"}
+# Whole-number columns named for the rows they count: a count of fines is not money.
 _COUNTED_NAMES = {*TABLES, "financial_penalties", "penalties", "fines"}
-"""Names of whole-number columns that count rows ("findings", "financial_penalties"):
-a count of fines is a number, not an amount of money."""
 _SUM_WORDS = {"sum", "total"}
 _AVERAGE_WORDS = {"avg", "average", "mean", "median"}
 _EXTREME_WORDS = {"min", "max", "largest", "smallest", "longest", "shortest"}
-_NOT_ADDITIVE = (
-    _AVERAGE_WORDS | _EXTREME_WORDS | {"round", "pct", "percent", "percentage", "share", "rate"}
-)
+_NOT_ADDITIVE = _AVERAGE_WORDS | _EXTREME_WORDS | {"round", "pct", "percent", "share", "rate"}
 _PERCENT_WORDS = {"pct", "percent", "percentage", "share", "rate"}
 _MONEY_WORDS = {"usd", "penalty", "penalties", "fine", "fines", "amount"}
 _DAY_WORDS = {"day", "days"}
@@ -205,8 +200,7 @@ def named_year(question: str) -> int | None:
 
 
 def _dated(columns: tuple[ColumnInfo, ...], question: str) -> tuple[ColumnInfo, ...]:
-    """Quarters and months with the year the question names, unless a column of the
-    result says the year itself."""
+    """Quarters and months with the year the question names, unless a column says it."""
     year = named_year(question)
     if year is None or any(c.time_unit is TimeUnit.YEAR for c in columns):
         return columns
@@ -387,8 +381,8 @@ def _dedupe_labels(columns: tuple[ColumnInfo, ...]) -> tuple[ColumnInfo, ...]:
 
 
 def _key_part(cell: Cell, column: ColumnInfo) -> str:
-    """One key value as people write it: "2024", "Q3 2024" or "Q3", "Mar 2025" or
-    "March", "period 3" for a number of unknown unit; never a bare number for a period."""
+    """A key value as people write it ("2024", "Q3 2024", "Q3", "Mar 2025", "March",
+    "period 3"): never a bare number for a period."""
     if cell is None:
         return "(none)"
     value = measure_value(cell)

@@ -4,6 +4,7 @@ the largest cells. Deterministic, read from the result's shape; no model involve
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,6 +24,9 @@ from arbiter_analysis.table import Cell, ResultTable, cell_text
 FLAT_PERCENT = Decimal(5)
 """A change smaller than this share of the starting value is called flat: sample noise
 of a few percent is not a trend."""
+_RANKED_ONE = re.compile(
+    r"\b(?:(most|highest|largest|biggest)|fewest|least|lowest|smallest)\b", re.IGNORECASE
+)
 LISTED = 6
 """Most keys a sentence names before it says how many more there are."""
 
@@ -64,7 +68,7 @@ def summarise(table: ResultTable, *, question: str = "") -> Summary:
         _series(writer, shape.keys[0], shape.measures[0], list(table.rows))
         _other_totals(writer, shape, table.rows)
     elif shape.kind is ShapeKind.CATEGORIES:
-        _categories(writer, shape.keys[0], shape.measures[0], list(table.rows))
+        _categories(writer, shape.keys[0], shape.measures[0], list(table.rows), question)
         _other_totals(writer, shape, table.rows)
     elif shape.kind is ShapeKind.TWO_KEYS:
         _two_keys(writer, shape, list(table.rows))
@@ -186,7 +190,7 @@ def _missing(writer: _Writer, key: Key, measure: ColumnInfo, rows: int, valued: 
 
 
 def _categories(
-    writer: _Writer, key: Key, measure: ColumnInfo, rows: list[tuple[Cell, ...]]
+    writer: _Writer, key: Key, measure: ColumnInfo, rows: list[tuple[Cell, ...]], question: str
 ) -> None:
     pairs = _valued(key, measure, rows)
     _missing(writer, key, measure, len(rows), len(pairs))
@@ -194,12 +198,18 @@ def _categories(
         return
     if len(pairs) == 1:
         text = writer.figure("value", pairs[0][1], measure, key=pairs[0][0])
-        writer.say(f"One {key.label}: {pairs[0][0]} with {text}.")
+        ranked = _RANKED_ONE.search(question)
+        if ranked:  # "What is the rulebook with the most breaches?": a ranking of one
+            most = "the most" if ranked.group(1) else "the fewest"
+            writer.say(f"{pairs[0][0]} has {most} {measure.label}: {text}.")
+        else:
+            writer.say(f"One {key.label}: {pairs[0][0]} with {text}.")
         return
     total = _total([v for _, v in pairs], measure)
     if total is not None:
         text = writer.figure("total", total, measure)
-        writer.say(f"The total {measure.label} across the {len(pairs)} {_noun(key, 2)} is {text}.")
+        across = f"across the {len(pairs)} {_noun(key, 2)}"
+        writer.say(f"The {_total_of(measure)} {across} is {text}.")
     if len({v for _, v in pairs}) == 1:
         same = format_value(pairs[0][1], measure)
         writer.say(f"All {len(pairs)} {_noun(key, 2)} have the same {measure.label}: {same}.")
@@ -294,7 +304,8 @@ def _two_keys(writer: _Writer, shape: Shape, rows: list[tuple[Cell, ...]]) -> No
             _keyed(outer, k, writer.figure("total", v, measure, key=k)) for k, v in totals.items()
         ]
         more = f" and {len(listed) - LISTED} more" if len(listed) > LISTED else ""
-        writer.say(f"Total {measure.label} by {outer.label}: {', '.join(listed[:LISTED])}{more}.")
+        by = f"{_total_of(measure).capitalize()} by {outer.label}"
+        writer.say(f"{by}: {', '.join(listed[:LISTED])}{more}.")
         text = writer.figure("total", total, measure)
         writer.say(f"Overall: {text}.")
         if outer.time_unit and len(totals) > 1:
@@ -303,7 +314,7 @@ def _two_keys(writer: _Writer, shape: Shape, rows: list[tuple[Cell, ...]]) -> No
                 list(totals.items())[-1],
             )
             change = _change(writer, first, last, measure)
-            writer.say(f"From {first_key} to {last_key} the total {measure.label} {change}.")
+            writer.say(f"From {first_key} to {last_key} the {_total_of(measure)} {change}.")
         writer.say(f"Largest cell: {_extreme(writer, 'largest', valued, measure, total)}.")
     else:
         highest = _extreme(writer, "highest", valued, measure)
@@ -311,6 +322,11 @@ def _two_keys(writer: _Writer, shape: Shape, rows: list[tuple[Cell, ...]]) -> No
         writer.say(f"Highest {measure.label}: {highest}; lowest: {lowest}.")
     if len(valued) < len(cells):
         writer.say(f"{len(cells) - len(valued)} of {len(cells)} cells have no {measure.label}.")
+
+
+def _total_of(measure: ColumnInfo) -> str:
+    """ "total findings", and "total penalty" for a column already named a total."""
+    return measure.label if measure.label.startswith("total") else f"total {measure.label}"
 
 
 def _keyed(key: Key, text: str, value: str) -> str:

@@ -198,16 +198,14 @@ def group_words(text: str) -> list[GroupWord]:
 
 _RANK_ASKED = r"\b(?:top|bottom|which|what)(?:(?: is| are| was| were|'s)(?= the\b))?"
 _RANK_LEAD = r"^(?:(?:show|give|name|tell|list) )?(?:me |us )?(?:the )?"
-_RANK_WITH = r" (?:with|that (?:has|had|have|saw|got|received)|having)\b"
 
 
 def ranked_group(text: str) -> GroupWord | None:
-    """ "Which 3 rulebooks have the most findings", "What is the rulebook with the most
-    breaches?", "the severity with the fewest findings": a column the question ranks."""
+    """A column the question ranks ("which 3 rulebooks", "what is the rulebook with")."""
     nouns = "|".join(p for p, _ in GROUP_NOUNS)
-    m = re.search(rf"{_RANK_ASKED}(?: {NUMBER})? (?:the )?({nouns})\b", text) or re.search(
-        rf"{_RANK_LEAD}(?:{NUMBER} )?({nouns}){_RANK_WITH}", text
-    )
+    with_ = r" (?:with|that (?:has|had|have|saw|got|received)|having)\b"
+    asked = re.search(rf"{_RANK_ASKED}(?: {NUMBER})? (?:the )?({nouns})\b", text)
+    m = asked or re.search(rf"{_RANK_LEAD}(?:{NUMBER} )?({nouns}){with_}", text)
     if m is None:
         return None
     expr = next(e for p, e in GROUP_NOUNS if re.fullmatch(p, m.group(2)))
