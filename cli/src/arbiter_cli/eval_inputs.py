@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class InputError(Exception):
@@ -19,22 +23,29 @@ class Query:
     text: str
 
 
-def read_queries(path: Path) -> list[Query]:
-    """`{id, text, ...}` a line; InputError names the line that is not."""
-    queries = []
+def read_jsonl(path: Path, read: Callable[[Any], T], *, what: str, fields: str) -> list[T]:
+    """`read` applied to each non-empty line's JSON object; InputError names the line that
+    is not such an object with `fields`, or the file that cannot be read."""
+    items = []
     try:
         with path.open(encoding="utf-8") as lines:
             for number, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue
                 try:
-                    row = json.loads(line)
-                    queries.append(Query(str(row["id"]), str(row["text"])))
+                    items.append(read(json.loads(line)))
                 except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise InputError(f"{path}:{number}: not a JSON object with id, text") from exc
+                    raise InputError(f"{path}:{number}: not a JSON object with {fields}") from exc
     except OSError as exc:
-        raise InputError(f"cannot read queries: {exc.strerror}: {path}") from exc
-    return queries
+        raise InputError(f"cannot read {what}: {exc.strerror}: {path}") from exc
+    return items
+
+
+def read_queries(path: Path) -> list[Query]:
+    """`{id, text, ...}` a line; InputError names the line that is not."""
+    return read_jsonl(
+        path, lambda row: Query(str(row["id"]), str(row["text"])), what="queries", fields="id, text"
+    )
 
 
 def read_qrels(path: Path) -> dict[str, set[str]]:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from arbiter_cli.eval_inputs import InputError
+from arbiter_cli.eval_inputs import InputError, read_jsonl
 from arbiter_cli.eval_metrics import percentile
 from arbiter_cli.sql_scoring import (
     Accuracy,
@@ -51,21 +51,7 @@ def _question(row: dict[str, object]) -> SqlQuestion:
 def read_questions(path: Path) -> list[SqlQuestion]:
     """`{id, question, gold_sql, order_matters, kind, difficulty}` a line; InputError names
     the line that is not."""
-    questions = []
-    try:
-        with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                    questions.append(_question(row))
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise InputError(
-                        f"{path}:{number}: not a JSON object with id, question, gold_sql"
-                    ) from exc
-    except OSError as exc:
-        raise InputError(f"cannot read questions: {exc.strerror}: {path}") from exc
+    questions = read_jsonl(path, _question, what="questions", fields="id, question, gold_sql")
     if not questions:
         raise InputError(f"{path}: no questions")
     return questions
