@@ -48,6 +48,14 @@ BUFFER_POOL_BYTES = 512 * 1024 * 1024
 """The engine's page cache; its default is 80% of the machine's memory. Not smaller: the
 whole ObliQA graph is ~7 MB on disk, but at 64 MiB hostile ingests of 8 MiB documents
 filled the pool and reads failed ("the buffer pool is full", make fuzz, docs/fuzz.md)."""
+CHECKPOINT_EVERY = 16
+"""Write transactions between checkpoints. Until one, the engine keeps every committed
+write's row versions in memory: ~0.3 MiB per one-passage write, whatever the document's
+size, while the write-ahead log grows by ~2 KB, so its automatic checkpoint (at 16 MiB of
+log) came only after thousands of writes and the service grew by the number of Ingest
+calls (1,000 replacements of a few documents: +200 MiB; docs/fuzz.md)."""
+CHECKPOINT_WAIT_SECONDS = 5.0
+"""How long a checkpoint waits for reads in flight before it is left to a later write."""
 LOCK_HINT = (
     " (only one process at a time may open an embedded graph folder:"
     " is another search service using it?)"
@@ -64,6 +72,7 @@ class LadybugGraphStore:
         for _ in range(READERS):
             self._readers.put_nowait(ladybug.Connection(database))
         self._write_lock = asyncio.Lock()
+        self._writes_since_checkpoint = 0
 
     @classmethod
     async def open(cls, folder: str | Path) -> LadybugGraphStore:
@@ -129,7 +138,52 @@ class LadybugGraphStore:
 
     async def write(self, change: GraphChange) -> int:
         async with self._write_lock:
-            return await self._call(self._write, change)
+            generation = await self._call(self._write, change)
+            self._writes_since_checkpoint += 1
+            if self._writes_since_checkpoint >= CHECKPOINT_EVERY:
+                await self._checkpoint()
+            return generation
+
+    async def _checkpoint(self) -> None:
+        """Fold the committed writes into the database file, releasing the versions the
+        engine keeps for them. With every reader held: beside an open read transaction
+        the engine's CHECKPOINT returns without releasing anything (and writes the file
+        anew each time). A failure is logged, not raised: the write it follows has
+        committed, and the next write tries again."""
+        taken: list[ladybug.Connection] = []
+
+        def give_back() -> None:
+            while taken:
+                self._readers.put_nowait(taken.pop())
+
+        def settled(done: asyncio.Future[None]) -> None:
+            give_back()
+            if not done.cancelled():
+                done.exception()  # seen here when no caller is left to see it
+
+        def checkpoint() -> None:
+            _rows(self._writer.execute("CHECKPOINT"))
+
+        try:
+            async with asyncio.timeout(CHECKPOINT_WAIT_SECONDS):
+                while len(taken) < READERS:
+                    taken.append(await self._readers.get())
+        except TimeoutError:
+            give_back()
+            log.info("graph checkpoint deferred: reads in flight")
+            return
+        except BaseException:
+            give_back()
+            raise
+        running = asyncio.ensure_future(asyncio.to_thread(checkpoint))
+        # Readers go back only once the engine is done, even if this caller is cancelled.
+        running.add_done_callback(settled)
+        try:
+            await asyncio.shield(running)
+        except RuntimeError as exc:
+            log.warning("graph checkpoint failed", extra={"error": str(exc)})
+            return
+        self._writes_since_checkpoint = 0
 
     def _write(self, change: GraphChange) -> int:
         tenant, c = change.tenant, self._writer
