@@ -1,5 +1,6 @@
 """make fuzz: every RPC of every service, 10,000 hostile calls each (by default), against
-the suite started as processes on ephemeral ports; prints what each RPC answered and
+the suite started as processes on ephemeral ports (analysis on a throwaway findings
+database holding the sample); prints what each RPC answered and
 every failure with a small reproducing request, and exits 1 on any failure."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the engine lives with its test, in tests/fuzz
+
+from arbiter_cli.findings import throwaway_sample  # noqa: E402
 
 from tests.fuzz.engine import MiB, Settings, fuzz  # noqa: E402
 from tests.fuzz.rpcs import all_rpcs  # noqa: E402
@@ -67,7 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="arbiter-fuzz-") as scratch:
         workdir = Path(args.workdir) if args.workdir else Path(scratch)
         extra_env = dict(e.split("=", 1) for e in args.env)
-        with running_suite(workdir, embedder=args.embedder, extra_env=extra_env) as targets:
+        with (
+            throwaway_sample() as database,
+            running_suite(
+                workdir, embedder=args.embedder, database=database, extra_env=extra_env
+            ) as targets,
+        ):
             report = asyncio.run(fuzz(targets, settings))
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))

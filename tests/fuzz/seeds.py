@@ -91,7 +91,11 @@ SEEDS: dict[str, list[list[dict[str, Any]]]] = {
             }
         ],
     ],
-    "AnalysisService/AnalyzeData": [[{"question": "How many findings per rulebook?"}]],
+    "AnalysisService/AnalyzeData": [
+        [{"question": "How many findings per rulebook in 2024, and what is the trend?"}],
+        [{"question": "Top 5 firms by number of open critical findings"}],
+        [{"question": "Average financial penalty per firm type for AML findings"}],
+    ],
     "AuditService/Judge": [[{"situation": SITUATION, "passages": [PASSAGE]}]],
 }
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from arbiter_cli import suite
+from arbiter_cli.postgres import Urls
 
 from tests.fuzz.engine import Target
 from tests.support.corpus import corpus_slice
@@ -34,13 +35,18 @@ def fuzz_env(store: Path, *, embedder: str | None) -> dict[str, str]:
 
 @contextmanager
 def running_suite(
-    workdir: Path, *, embedder: str | None, extra_env: Mapping[str, str] | None = None
+    workdir: Path,
+    *,
+    embedder: str | None,
+    database: Urls,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[dict[str, Target]]:
-    """Start the suite in `workdir`, ingest the corpus slice, yield each service's
-    target; stop every process (SIGTERM, then SIGKILL) when the block ends."""
+    """Start the suite in `workdir`, its analysis on the findings `database` (which it
+    only reads), ingest the corpus slice, yield each service's target; stop every
+    process (SIGTERM, then SIGKILL) when the block ends."""
     store = workdir / "store"
     store.mkdir(parents=True, exist_ok=True)
-    env = {**fuzz_env(store, embedder=embedder), **(extra_env or {})}
+    env = {**fuzz_env(store, embedder=embedder), **database.settings(), **(extra_env or {})}
     running = suite.start_all(env=env, log_dir=workdir / "logs", ephemeral=True)
     try:
         sliced = corpus_slice(workdir / "slice.jsonl", SLICE_LINES)

@@ -25,7 +25,7 @@ from pathlib import Path
 import asyncpg
 import grpc
 from arbiter.analysis.v1 import analysis_pb2, analysis_pb2_grpc
-from arbiter_analysis.findings import load, sample
+from arbiter_analysis.findings import sample
 from arbiter_analysis.table import cell_text
 
 from arbiter_cli import suite
@@ -41,8 +41,7 @@ from arbiter_cli.eval_sql_report import (
     score,
     write_answers,
 )
-from arbiter_cli.findings import Refused, database
-from arbiter_cli.postgres import READER, Cluster, ClusterError
+from arbiter_cli.findings import Refused, database, throwaway_sample
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 MAX_CONCURRENCY = 16
@@ -156,39 +155,20 @@ def service_under_test(
     yield UnderTest(target, db.config.reader_url, f"{target} ({db.where})")
 
 
-async def _load_sample(owner_url: str, seed: int, corpus: Path) -> None:
-    conn = await asyncpg.connect(owner_url, timeout=CONNECT_TIMEOUT_SECONDS)
-    try:
-        await load.prepare(conn, reader_role=READER, data=sample.generate(seed, corpus))
-    finally:
-        await conn.close()
-
-
 @contextlib.contextmanager
 def throwaway_service(seed: int) -> Iterator[UnderTest]:
     """A PostgreSQL cluster in a temporary folder holding the sample of `seed`, and
     `python -m arbiter_analysis` on it (offline provider, today the sample's day), both
     stopped and deleted on exit."""
-    corpus = suite.data_dir() / "corpus.jsonl"
-    if not corpus.is_file():
-        raise Refused(f"no ObliQA corpus at {corpus} (set ARBITER_DATA_DIR)", EXIT_USAGE)
-    root = Path(tempfile.mkdtemp(prefix="arbiter-eval-sql-"))
-    os.chmod(root, 0o755)  # as root the server runs as another account, which must enter
-    cluster = Cluster(root / "cluster", durable=False)
-    try:
-        try:
-            urls = cluster.ensure()
-        except (ClusterError, OSError) as exc:
-            raise Refused(f"cannot start a throwaway PostgreSQL cluster: {exc}") from None
-        asyncio.run(_load_sample(urls.owner, seed, corpus))
+    with throwaway_sample(seed) as urls:
         env = {
-            "ANALYSIS_DATABASE_URL": urls.owner,
-            "ANALYSIS_DATABASE_READER_URL": urls.reader,
+            **urls.settings(),
             "ANALYSIS_TODAY": sample.TODAY.isoformat(),
             "LLM_PROVIDER": "offline",
         }
+        logs = Path(tempfile.mkdtemp(prefix="arbiter-eval-sql-"))
         try:
-            service = suite.start("analysis", port=0, env=env, log_dir=root / "logs")
+            service = suite.start("analysis", port=0, env=env, log_dir=logs)
         except RuntimeError as exc:
             raise Refused(f"the analysis service did not start: {str(exc)[-500:]}") from None
         try:
@@ -196,9 +176,7 @@ def throwaway_service(seed: int) -> Iterator[UnderTest]:
             yield UnderTest(service.target, urls.reader, where)
         finally:
             suite.stop(service.process)
-    finally:
-        cluster.stop()
-        shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(logs, ignore_errors=True)
 
 
 # --- the command ---

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import shutil
 import sys
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -25,9 +28,9 @@ from arbiter_analysis.findings import load, sample
 from arbiter_kit.errors import ArbiterError
 
 from arbiter_cli import suite
-from arbiter_cli.postgres import Cluster, ClusterError
+from arbiter_cli.postgres import READER, Cluster, ClusterError, Urls
 
-EXIT_OK, EXIT_FAILED, EXIT_UNREACHABLE = 0, 1, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 DEFAULT_OUT = suite.REPO / ".data" / "findings-sample"
 """Where `generate` writes unless `--out` says otherwise (inside the checkout, ignored by git)."""
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -249,3 +252,33 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     d = commands.add_parser("dsn", help="print the running suite's read-only connection string")
     d.add_argument("--run-dir", default=run_dir, help=f"the suite's run dir (default {run_dir})")
     d.set_defaults(func=_people(dsn))
+
+
+async def _load_sample(owner_url: str, seed: int, corpus: Path) -> None:
+    conn = await asyncpg.connect(owner_url, timeout=CONNECT_TIMEOUT_SECONDS)
+    try:
+        await load.prepare(conn, reader_role=READER, data=sample.generate(seed, corpus))
+    finally:
+        await conn.close()
+
+
+@contextlib.contextmanager
+def throwaway_sample(seed: int = sample.DEFAULT_SEED) -> Iterator[Urls]:
+    """A PostgreSQL cluster in a temporary folder, migrated and holding the sample of
+    `seed` (for `eval-sql` and `make fuzz`); stopped and deleted on exit."""
+    corpus = suite.data_dir() / "corpus.jsonl"
+    if not corpus.is_file():
+        raise Refused(f"no ObliQA corpus at {corpus} (set ARBITER_DATA_DIR)", EXIT_USAGE)
+    root = Path(tempfile.mkdtemp(prefix="arbiter-sample-"))
+    os.chmod(root, 0o755)  # as root the server runs as another account, which must enter
+    cluster = Cluster(root / "cluster", durable=False)
+    try:
+        try:
+            urls = cluster.ensure()
+        except (ClusterError, OSError) as exc:
+            raise Refused(f"cannot start a throwaway PostgreSQL cluster: {exc}") from None
+        asyncio.run(_load_sample(urls.owner, seed, corpus))
+        yield urls
+    finally:
+        cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)

@@ -115,6 +115,10 @@ class Credentials:
         return cls(secrets.token_hex(16), secrets.token_hex(16), secrets.token_hex(16))
 
 
+DATABASE_SETTINGS = ("ANALYSIS_DATABASE_URL", "ANALYSIS_DATABASE_READER_URL")
+"""Where the analysis service finds the findings database: as its owner, as the reader."""
+
+
 @dataclass(frozen=True)
 class Urls:
     """Connection strings of a running cluster, one per role."""
@@ -122,6 +126,10 @@ class Urls:
     admin: str
     owner: str
     reader: str
+
+    def settings(self) -> dict[str, str]:
+        """The analysis service's settings for this cluster's database."""
+        return dict(zip(DATABASE_SETTINGS, (self.owner, self.reader), strict=True))
 
 
 class Cluster:

@@ -34,7 +34,7 @@ from arbiter_kit.config import env_override
 from arbiter_kit.errors import ArbiterError
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from arbiter_cli.postgres import Cluster, ClusterError
+from arbiter_cli.postgres import DATABASE_SETTINGS, Cluster, ClusterError
 
 ORDER = (*WORKERS, "gateway")
 REPO = Path(__file__).resolve().parents[3]
@@ -46,7 +46,6 @@ STATE_FILE = "suite.json"
 """What `up` started, in the run dir: one record per service."""
 STOP_GRACE_SECONDS = 15.0
 """How long a stopping service may drain before it is killed."""
-DATABASE_SETTINGS = ("ANALYSIS_DATABASE_URL", "ANALYSIS_DATABASE_READER_URL")
 """The analysis service's settings that say where the findings database is."""
 # Where a wildcard listener is reached from this machine.
 _LOOPBACK = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]", "[::]": "[::1]"}
@@ -306,7 +305,7 @@ def ensure_database(env: Mapping[str, str]) -> tuple[dict[str, str], RecordedDat
     cluster = Cluster(config.root)
     started = not cluster.running()
     urls = cluster.ensure(config.port)
-    settings = dict(zip(DATABASE_SETTINGS, (urls.owner, urls.reader), strict=True))
+    settings = urls.settings()
     return settings, RecordedDatabase(root=str(cluster.root), started=started)
 
 
