@@ -13,9 +13,7 @@ import pytest
 from arbiter_analysis.data_evidence import SAMPLE_NOTE
 
 from tests.e2e.conftest import Suite, cli, started_suite
-from tests.support.postgres import FindingsDb, findings_db, postgres_cluster
-
-__all__ = ["findings_db", "postgres_cluster"]
+from tests.support.postgres import FindingsDb
 
 TREND = "How many findings per rulebook in 2024, and what is the trend?"
 PASSAGES = 200

@@ -271,18 +271,29 @@ class Cluster:
         return self.urls()
 
     def _run(self, program: str, args: list[str], *, log_tail: bool = False) -> None:
+        command = [self.binaries.program(program), *args]
         account = _runner()
+        if account is not None:
+            # setpriv, not subprocess's user= and group=: with those Python must fork()
+            # rather than vfork(), which runs gRPC's fork handlers in the child, and in a
+            # process with live gRPC channels (a test session, the launcher) the child
+            # died before it reached exec (SIGBUS).
+            command = [
+                "setpriv",
+                f"--reuid={account.pw_uid}",
+                f"--regid={account.pw_gid}",
+                "--clear-groups",
+                "--",
+                *command,
+            ]
         # Output goes to a file, not a pipe: the server pg_ctl starts inherits it and
         # would hold a pipe open for its whole life.
         with tempfile.TemporaryFile() as out:
             done = subprocess.run(
-                [self.binaries.program(program), *args],
+                command,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 cwd=self.root,
-                user=None if account is None else account.pw_uid,
-                group=None if account is None else account.pw_gid,
-                extra_groups=None if account is None else [],
                 timeout=START_TIMEOUT_SECONDS + 30,
                 check=False,
             )
