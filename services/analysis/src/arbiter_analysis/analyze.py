@@ -15,13 +15,14 @@ from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, Unavailable
 from arbiter_llm import LLM, Outcome, TaskInput, TaskResult, Usage, run_rules
 
-from arbiter_analysis.charts import chart_for
+from arbiter_analysis.charts import Spec, chart_for
 from arbiter_analysis.config import AnalysisConfig
 from arbiter_analysis.data_evidence import CAN_ANSWER_LEAD
 from arbiter_analysis.findings.database import FindingsDatabase, QueryFailed
 from arbiter_analysis.findings_access import NOT_CONFIGURED, FindingsAccess
+from arbiter_analysis.shape import read_shape
 from arbiter_analysis.sql import QueryRefused, check_query
-from arbiter_analysis.summary import summarise
+from arbiter_analysis.summary import Summary, summarise
 from arbiter_analysis.table import ResultTable
 from arbiter_analysis.text2sql import CAN_ANSWER
 from arbiter_analysis.text2sql_task import REFUSED, Attempt, text2sql_input, text2sql_task
@@ -169,9 +170,9 @@ class DataAnalysis:
         self, question: str, sql: str, table: ResultTable, usage: Usage
     ) -> AsyncIterator[AnalysisEvent]:
         yield progress("summarise", f"{len(table.rows)} rows of {len(table.columns)} columns")
-        # Summaries and charts of up to max_rows rows: CPU work kept off the event loop.
-        summary = await asyncio.to_thread(summarise, table, question=question)
-        spec = await asyncio.to_thread(chart_for, table, title=question)
+        # Summaries and charts of up to max_rows rows: CPU work kept off the event loop,
+        # the result's shape read once for both.
+        summary, spec = await asyncio.to_thread(_summary_and_chart, table, question)
         label = await self.findings.sample_label() if self.findings else None
         text = summary.text if label is None else f"{label.capitalize()}: {summary.text}"
         chart = None
@@ -184,6 +185,13 @@ class DataAnalysis:
         yield analysis_pb2.AnalyzeDataResult(
             sql=sql, table=table.to_proto(), chart=chart, summary=text, usage=usage.message()
         )
+
+
+def _summary_and_chart(table: ResultTable, question: str) -> tuple[Summary, Spec | None]:
+    shape = read_shape(table, question=question)
+    return summarise(table, question=question, shape=shape), chart_for(
+        table, title=question, shape=shape
+    )
 
 
 CANNOT_REPAIR = (

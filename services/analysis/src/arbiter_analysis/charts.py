@@ -46,10 +46,11 @@ Spec = dict[str, Any]
 Row = tuple[Cell, ...]
 
 
-def chart_for(table: ResultTable, *, title: str) -> Spec | None:
+def chart_for(table: ResultTable, *, title: str, shape: Shape | None = None) -> Spec | None:
     """The Vega-Lite spec for `table`, titled `title` (the question), or None when a
-    chart would add nothing: a single value, a list, fewer than two points or bars."""
-    shape = read_shape(table, question=title)
+    chart would add nothing: a single value, a list, fewer than two points or bars.
+    `shape` is the table's as read for `title` when the caller has it already."""
+    shape = shape or read_shape(table, question=title)
     rows = list(table.rows)
     if shape.kind is ShapeKind.TIME_SERIES:
         return _line(shape, rows, title)

@@ -56,9 +56,10 @@ class Summary:
     shape: ShapeKind
 
 
-def summarise(table: ResultTable, *, question: str = "") -> Summary:
-    """The summary of `table`, the result of a query answering `question`."""
-    shape = read_shape(table, question=question)
+def summarise(table: ResultTable, *, question: str = "", shape: Shape | None = None) -> Summary:
+    """The summary of `table`, the result of a query answering `question`; `shape` is the
+    table's as read for `question` when the caller has it already."""
+    shape = shape or read_shape(table, question=question)
     writer = _Writer()
     if shape.kind is ShapeKind.EMPTY:
         writer.say("No rows matched.")
