@@ -224,6 +224,7 @@ def _passage(hit: Hit) -> common_pb2.Passage:
         text=hit.text,
         score=hit.score,
         similarity=hit.similarity,
+        doc_type=hit.doc_type,
     )
 
 
