@@ -3,6 +3,7 @@ added to a proto is fuzzed without a change here."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from dataclasses import dataclass
@@ -59,6 +60,20 @@ def _proto_files() -> list[FileDescriptor]:
         if module.name.endswith("_pb2"):
             files.append(importlib.import_module(module.name).DESCRIPTOR)
     return files
+
+
+@functools.cache
+def contract_field_names() -> frozenset[str]:
+    """The name of every field of every message of the contract: public words, so a
+    dotted path made of them (`verdict.recommended_outcome.kind`) names a request's
+    field, not a module."""
+    names: set[str] = set()
+    pending = [m for f in _proto_files() for m in f.message_types_by_name.values()]
+    while pending:
+        message = pending.pop()
+        names.update(f.name for f in message.fields)
+        pending.extend(message.nested_types)
+    return frozenset(names)
 
 
 def all_rpcs() -> list[Rpc]:

@@ -80,6 +80,13 @@ def test_internal_and_unknown_fail_and_a_clear_refusal_does_not() -> None:
     assert problems(refusal, lambda: "") == []
 
 
+def test_a_path_of_the_contracts_field_names_is_no_leak_but_a_module_path_is() -> None:
+    field = "verdict.recommended_outcome.kind: unknown OutcomeKind value -1"
+    assert problems(Answer(code="INVALID_ARGUMENT", details=field), lambda: "") == []
+    module = "verdict.recommended_outcome.kind_of_module: unknown"
+    assert problems(Answer(code="INVALID_ARGUMENT", details=module), lambda: "")
+
+
 def test_the_callers_own_text_quoted_back_is_no_leak() -> None:
     request = gateway_pb2.GetSessionRequest(session_id="a/b/c.py")
     echo = Answer(code="NOT_FOUND", details="no session 'a/b/c.py'")
