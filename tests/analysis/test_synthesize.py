@@ -341,6 +341,11 @@ async def test_analyze_data_without_a_database_is_failed_precondition(analysis: 
         ({"verdict": common_pb2.Verdict(summary="s" * 8001)}, "verdict.summary"),
         ({"data": analysis_pb2.AnalyzeDataResult(sql="s" * 20_001)}, "data.sql"),
         ({"data": analysis_pb2.AnalyzeDataResult(summary="s" * 20_001)}, "data.summary"),
+        # No more rows than AnalyzeData returns (ANALYSIS_SQL_MAX_ROWS, 1,000 by default).
+        (
+            {"data": analysis_pb2.AnalyzeDataResult(table=common_pb2.Table(rows=[{}] * 1001))},
+            "data.table.rows",
+        ),
     ],
     ids=[
         "empty",
@@ -353,6 +358,7 @@ async def test_analyze_data_without_a_database_is_failed_precondition(analysis: 
         "verdict-summary-too-long",
         "data-sql-too-long",
         "data-summary-too-long",
+        "data-too-many-rows",
     ],
 )
 async def test_bad_input_is_invalid_argument(

@@ -29,12 +29,11 @@ DEFAULT_BUDGET_SECONDS = 60.0
 """Time allowed when the caller sets no deadline."""
 MAX_DATA_TEXT_CHARS = 20_000
 """Most characters of a data analysis's SQL or summary that Synthesize accepts."""
-MAX_DATA_ROWS = 10_000
-"""Most table rows of a data analysis that Synthesize accepts (AnalyzeData caps at 1,000)."""
 
 
-def validate(request: analysis_pb2.SynthesizeRequest) -> str:
-    """The question, stripped; raises InvalidArgument naming the bad field."""
+def validate(request: analysis_pb2.SynthesizeRequest, *, max_rows: int) -> str:
+    """The question, stripped; raises InvalidArgument naming the bad field. A data
+    analysis may carry at most `max_rows` rows: no more than AnalyzeData returns."""
     question = required_text("question", request.question, max_chars=MAX_QUESTION_CHARS)
     max_items("passages", request.passages, limit=MAX_PASSAGES)
     for i, passage in enumerate(request.passages):
@@ -54,7 +53,7 @@ def validate(request: analysis_pb2.SynthesizeRequest) -> str:
             raise InvalidArgument(
                 f"data.{name}", f"must be at most {MAX_DATA_TEXT_CHARS} characters"
             )
-    max_items("data.table.rows", request.data.table.rows, limit=MAX_DATA_ROWS)
+    max_items("data.table.rows", request.data.table.rows, limit=max_rows)
     return question
 
 
@@ -89,7 +88,7 @@ class AnalysisServicer(analysis_pb2_grpc.AnalysisServiceServicer):  # type: igno
     async def Synthesize(
         self, request: analysis_pb2.SynthesizeRequest, context: Any
     ) -> AsyncIterator[analysis_pb2.SynthesizeResponse]:
-        question = validate(request)
+        question = validate(request, max_rows=self.analysis.config.sql.max_rows)
         deadline = Deadline.of_call(context, default=DEFAULT_BUDGET_SECONDS)
         verdict = request.verdict if request.HasField("verdict") else None
         async for event in self.synthesis.run(
