@@ -9,6 +9,7 @@ from arbiter_kit.validation import (
     known_enums,
     max_items,
     metadata_filters,
+    no_control_characters,
     required_id,
     required_text,
 )
@@ -31,6 +32,19 @@ def check(filters: list[common_pb2.MetadataFilter], *, max_value_chars: int | No
         max_value_chars=max_value_chars,
         check_field=only_rulebook,
     )
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\x9f"])
+def test_control_characters_are_refused_naming_the_field_and_the_character(char: str) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        no_control_characters("situation", f"a firm{char} filed late")
+    assert caught.value.field == "situation"
+    assert f"U+{ord(char):04X}" in caught.value.message
+
+
+def test_tabs_newlines_and_other_scripts_are_plain_text() -> None:
+    text = "Line one\tcolumn\r\nLine two: é, 中文, ٣"
+    assert no_control_characters("situation", text) == text
 
 
 def test_required_text_is_stripped_and_its_limit_is_inclusive() -> None:

@@ -4,6 +4,7 @@ exact field at fault; the limits stay with the service that sets them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence, Sized
 from typing import Protocol
 
@@ -34,6 +35,21 @@ def required_text(field: str, value: str, *, max_chars: int) -> str:
     if len(text) > max_chars:
         raise InvalidArgument(field, f"must be at most {max_chars} characters")
     return text
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters other than tab, newline and carriage return (C0, DEL and C1)."""
+
+
+def no_control_characters(field: str, value: str) -> str:
+    """`value`, which must hold no control character but tab, newline and carriage return:
+    text a person wrote has none, and they would reach prompts, logs and terminals."""
+    found = _CONTROL.search(value)
+    if found is not None:
+        raise InvalidArgument(
+            field, f"must not contain control characters (U+{ord(found.group()):04X})"
+        )
+    return value
 
 
 def required_id(field: str, value: str, *, max_chars: int = 128) -> str:
