@@ -1,5 +1,6 @@
-"""Turns the gateway's event stream into readable terminal output; a data answer adds
-its table, its chart saved as a PNG, and its SQL on request."""
+"""Turns the gateway's event stream into readable terminal output; a judged answer adds
+its verdict (facts, rules, check, trial), a data answer its table, its chart saved as a
+PNG, and its SQL on request."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2
 
 from arbiter_cli.data_view import chart_line, table_lines
+from arbiter_cli.verdict_view import verdict_lines
 
 FINDINGS_SOURCE = "findings"
 """The source id of a citation of the findings database (its reference is the SQL)."""
@@ -104,6 +106,11 @@ class EventPrinter:
         self._line("")
         if not self.answer_streamed:
             self._line(e.answer)
+            self._line("")
+        verdict = verdict_lines(e.verdict)
+        for line in verdict:
+            self._line(line)
+        if verdict:
             self._line("")
         if e.table.columns:
             for line in table_lines(e.table):
