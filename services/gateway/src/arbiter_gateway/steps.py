@@ -37,6 +37,8 @@ class Workers:
 
 
 FOCUS_STAGE = "focus"
+VERDICT_SCORE = 1000
+"""Above any search score: a verdict's cited passages lead what the answer is written from."""
 """The progress stage of the gateway's own word on what a research step researches."""
 
 StepFn = Callable[[Workers, Session, str, StepInput, Deadline], Awaitable[StepOutput]]
@@ -119,7 +121,28 @@ async def judge(
     judged = await _result(w.audit, stub.Judge, request, session, step_id, deadline)
     if judged is None:
         return StepOutput()
-    return StepOutput(verdict=judged.verdict, usage=judged.usage)
+    cited = _cited_passages(judged.verdict)
+    return StepOutput(passages=cited, verdict=judged.verdict, usage=judged.usage)
+
+
+def _cited_passages(verdict: common_pb2.Verdict) -> tuple[common_pb2.Passage, ...]:
+    """The rules and precedents a verdict cites, as passages for the answer that explains
+    it, in the verdict's order and ahead of what research found (scored above any
+    search score): the answer cites what the verdict rests on."""
+    count = len(verdict.citations)
+    return tuple(
+        common_pb2.Passage(
+            id=c.source_id,
+            source_id=c.source_id,
+            passage_ref=c.passage_ref,
+            rulebook=c.rulebook,
+            title=c.title,
+            text=c.quote,
+            score=float(VERDICT_SCORE + count - i),
+        )
+        for i, c in enumerate(verdict.citations)
+        if c.quote
+    )
 
 
 async def analyze_data(
