@@ -181,6 +181,9 @@ def test_an_ephemeral_suite_ignores_the_address_settings(
         try:
             assert all(r.target.startswith("127.0.0.1:") for r in running.values())
             assert greet(running["gateway"].target).answer
+            # Audit calls search itself: it is pointed at the search the suite started.
+            environ = Path(f"/proc/{running['audit'].process.pid}/environ").read_bytes()
+            assert f"SEARCH_TARGET={running['search'].target}".encode() in environ.split(b"\0")
         finally:
             for r in reversed(list(running.values())):
                 suite.stop(r.process)

@@ -222,10 +222,15 @@ def start_all(
         env = {**dict.fromkeys(DATABASE_SETTINGS, ""), **env}
     running: dict[str, Running] = {}
     try:
+        settings = {**os.environ, **env}
         for name in WORKERS:
-            running[name] = start(name, port=port, env=env, log_dir=log_dir)
+            # A worker that calls another (audit calls search) is pointed at the one the
+            # suite started before it, like the gateway at all of them.
+            started = {n: r.target for n, r in running.items()}
+            before = gateway_targets(started, settings, ephemeral=ephemeral)
+            running[name] = start(name, port=port, env={**env, **before}, log_dir=log_dir)
         workers = {name: r.target for name, r in running.items()}
-        targets = gateway_targets(workers, {**os.environ, **env}, ephemeral=ephemeral)
+        targets = gateway_targets(workers, settings, ephemeral=ephemeral)
         running["gateway"] = start("gateway", port=port, env={**env, **targets}, log_dir=log_dir)
     except BaseException:
         for r in running.values():
