@@ -7,9 +7,11 @@ from arbiter_search.graph.expansion import ExpansionSettings, GraphExpander, mer
 from arbiter_search.graph.indexer import GraphIndexer, IndexTally
 from arbiter_search.graph.model import (
     DocumentNode,
+    FindingNode,
     Label,
     Neighbour,
     PassageNode,
+    Precedent,
     Reference,
     Rel,
 )
@@ -22,6 +24,7 @@ __all__ = [
     "AddressBook",
     "DocumentNode",
     "ExpansionSettings",
+    "FindingNode",
     "GraphChange",
     "GraphConfig",
     "GraphExpander",
@@ -36,6 +39,7 @@ __all__ = [
     "Neighbour",
     "Neo4jGraphStore",
     "PassageNode",
+    "Precedent",
     "Reference",
     "Rel",
     "extract",

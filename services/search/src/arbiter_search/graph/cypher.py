@@ -12,8 +12,10 @@ from __future__ import annotations
 from arbiter_search.graph.model import Label, Rel
 
 D, P, T = Label.DOCUMENT.value, Label.PASSAGE.value, Label.TENANT.value
+F, DI = Label.FINDING.value, Label.DISPOSITION.value
 # Backquoted: CONTAINS is also a Cypher string operator.
 CONTAINS, REFERENCES = f"`{Rel.CONTAINS.value}`", f"`{Rel.REFERENCES.value}`"
+VIOLATES, DISPOSED_AS = f"`{Rel.VIOLATES.value}`", f"`{Rel.DISPOSED_AS.value}`"
 
 PASSAGE_FIELDS = (
     "tenant",
@@ -83,6 +85,53 @@ RELATIVES = (
     "RETURN a.source_id, b.source_id, b.address = a.parent"
 )
 
+
+# Findings: a changed finding is deleted with its disposition and edges and created anew
+# (a report is one node and at most one disposition; no MERGE scan is needed).
+_FINDING_COLUMNS = (
+    "f.source_id, f.rulebook, f.severity, f.content_hash, f.cites, "
+    "d.outcome, d.penalty_usd, d.decided_on"
+)
+FINDINGS = (
+    f"MATCH (f:{F}) WHERE f.tenant = $tenant "
+    f"OPTIONAL MATCH (f)-[:{DISPOSED_AS}]->(d:{DI}) RETURN {_FINDING_COLUMNS}"
+)
+DELETE_DISPOSITIONS = (
+    f"UNWIND $keys AS k MATCH (f:{F} {{key: k}})-[:{DISPOSED_AS}]->(d:{DI}) "
+    "WHERE f.tenant = $tenant DETACH DELETE d"
+)
+DELETE_FINDINGS = (
+    f"UNWIND $keys AS k MATCH (f:{F} {{key: k}}) WHERE f.tenant = $tenant DETACH DELETE f"
+)
+CREATE_FINDINGS = (
+    f"UNWIND $rows AS row CREATE (f:{F} {{key: row.key, tenant: row.tenant, "
+    "source_id: row.source_id, rulebook: row.rulebook, severity: row.severity, "
+    "content_hash: row.content_hash, cites: row.cites})"
+)
+CREATE_DISPOSITIONS = (
+    f"UNWIND $rows AS row MATCH (f:{F} {{key: row.key}}) "
+    f"CREATE (f)-[:{DISPOSED_AS}]->(d:{DI} {{key: row.key, tenant: row.tenant, "
+    "finding_id: row.source_id, outcome: row.outcome, penalty_usd: row.penalty_usd, "
+    "decided_on: row.decided_on})"
+)
+CREATE_VIOLATIONS = (
+    f"UNWIND $edges AS e MATCH (f:{F} {{key: e.finding}}) MATCH (p:{P} {{key: e.passage}}) "
+    f"CREATE (f)-[:{VIOLATES}]->(p)"
+)
+"""New edges only: the indexer links each (finding, passage) pair once."""
+FINDINGS_OF_ONE = (
+    f"MATCH (f:{F})-[:{VIOLATES}]->(p:{P} {{key: $key}}) WHERE f.tenant = $tenant "
+    "RETURN f.source_id"
+)
+RULES_OF_ONE = (
+    f"MATCH (f:{F} {{key: $key}})-[:{VIOLATES}]->(p:{P}) WHERE p.tenant = $tenant "
+    "RETURN p.source_id"
+)
+PRECEDENTS_OF_ONE = (
+    f"MATCH (f:{F})-[:{VIOLATES}]->(p:{P} {{key: $key}}) WHERE f.tenant = $tenant "
+    f"OPTIONAL MATCH (f)-[:{DISPOSED_AS}]->(d:{DI}) RETURN {_FINDING_COLUMNS}"
+)
+
 # --- Ladybug (embedded, Kùzu family) -----------------------------------------------------
 
 LADYBUG_SCHEMA = (
@@ -95,6 +144,14 @@ LADYBUG_SCHEMA = (
     f"CREATE NODE TABLE IF NOT EXISTS {T}(key STRING, generation INT64, PRIMARY KEY (key))",
     f"CREATE REL TABLE IF NOT EXISTS {CONTAINS}(FROM {D} TO {P})",
     f"CREATE REL TABLE IF NOT EXISTS {REFERENCES}(FROM {P} TO {P}, mention STRING)",
+    f"CREATE NODE TABLE IF NOT EXISTS {F}("
+    "key STRING, tenant STRING, source_id STRING, rulebook STRING, severity STRING, "
+    "content_hash STRING, cites STRING[], PRIMARY KEY (key))",
+    f"CREATE NODE TABLE IF NOT EXISTS {DI}("
+    "key STRING, tenant STRING, finding_id STRING, outcome STRING, penalty_usd DOUBLE, "
+    "decided_on STRING, PRIMARY KEY (key))",
+    f"CREATE REL TABLE IF NOT EXISTS {VIOLATES}(FROM {F} TO {P})",
+    f"CREATE REL TABLE IF NOT EXISTS {DISPOSED_AS}(FROM {F} TO {DI})",
 )
 _PASSAGE_PROPERTIES = ", ".join(f"{f}: row.{f}" for f in ("key", *PASSAGE_FIELDS))
 LADYBUG_CREATE_PASSAGES = (
@@ -122,6 +179,9 @@ NEO4J_SCHEMA = (
     f"CREATE INDEX arbiter_passage_place IF NOT EXISTS "
     f"FOR (n:{P}) ON (n.tenant, n.document_id, n.parent)",
     f"CREATE INDEX arbiter_document_tenant IF NOT EXISTS FOR (n:{D}) ON (n.tenant)",
+    f"CREATE CONSTRAINT arbiter_finding_key IF NOT EXISTS FOR (n:{F}) REQUIRE n.key IS UNIQUE",
+    f"CREATE CONSTRAINT arbiter_disposition_key IF NOT EXISTS FOR (n:{DI}) REQUIRE n.key IS UNIQUE",
+    f"CREATE INDEX arbiter_finding_tenant IF NOT EXISTS FOR (n:{F}) ON (n.tenant)",
 )
 NEO4J_UPSERT_PASSAGES = (
     f"UNWIND $rows AS row MERGE (p:{P} {{key: row.key}}) SET {_SET_PASSAGE} "
@@ -130,4 +190,17 @@ NEO4J_UPSERT_PASSAGES = (
 NEO4J_MERGE_REFERENCES = (
     f"UNWIND $edges AS e MATCH (a:{P} {{key: e.source}}) MATCH (b:{P} {{key: e.target}}) "
     f"MERGE (a)-[r:{REFERENCES}]->(b) SET r.mention = e.mention"
+)
+NEO4J_FINDINGS_OF = (
+    f"UNWIND $keys AS k MATCH (f:{F})-[:{VIOLATES}]->(p:{P} {{key: k}}) "
+    "WHERE f.tenant = $tenant RETURN DISTINCT p.source_id, f.source_id"
+)
+NEO4J_RULES_OF = (
+    f"UNWIND $keys AS k MATCH (f:{F} {{key: k}})-[:{VIOLATES}]->(p:{P}) "
+    "WHERE p.tenant = $tenant RETURN DISTINCT f.source_id, p.source_id"
+)
+NEO4J_PRECEDENTS = (
+    f"UNWIND $keys AS k MATCH (f:{F})-[:{VIOLATES}]->(p:{P} {{key: k}}) "
+    f"WHERE f.tenant = $tenant OPTIONAL MATCH (f)-[:{DISPOSED_AS}]->(d:{DI}) "
+    f"RETURN p.source_id, {_FINDING_COLUMNS}"
 )

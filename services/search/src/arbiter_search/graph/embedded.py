@@ -20,8 +20,10 @@ from arbiter_search.graph.model import (
     PARENT,
     SIBLING,
     DocumentNode,
+    FindingNode,
     Neighbour,
     PassageNode,
+    Precedent,
     Reference,
     Rel,
     node_key,
@@ -32,8 +34,11 @@ from arbiter_search.graph.store import (
     GraphSnapshot,
     document_row,
     edge_row,
+    finding_of,
+    finding_row,
     passage_of,
     passage_row,
+    violation_row,
 )
 
 log = logging.getLogger(__name__)
@@ -125,6 +130,7 @@ class LadybugGraphStore:
                     documents = _rows(connection.execute(cypher.DOCUMENTS, params))
                     passages = _rows(connection.execute(cypher.PASSAGES, params))
                     edges = _rows(connection.execute(cypher.REFERENCE_EDGES, params))
+                    findings = _rows(connection.execute(cypher.FINDINGS, params))
                 finally:
                     connection.execute("COMMIT")
             return GraphSnapshot(
@@ -132,6 +138,7 @@ class LadybugGraphStore:
                 documents=tuple(DocumentNode(tenant, *row) for row in documents),
                 passages=tuple(passage_of(tenant, row) for row in passages),
                 references=tuple(Reference(*row) for row in edges),
+                findings=tuple(finding_of(tenant, row) for row in findings),
             )
 
         return await self._with_reader(read, deadline)
@@ -201,6 +208,11 @@ class LadybugGraphStore:
                 if change.added:
                     edges = [edge_row(tenant, r) for r in change.added]
                     c.execute(cypher.LADYBUG_CREATE_REFERENCES, {"edges": edges})
+                if change.findings:
+                    self._replace_findings(tenant, change.findings)
+                if change.violations:
+                    edges = [violation_row(tenant, f, p) for f, p in change.violations]
+                    c.execute(cypher.CREATE_VIOLATIONS, {"edges": edges})
                 generation = _rows(c.execute(cypher.BUMP_GENERATION, {"tenant": tenant}))
                 c.execute("COMMIT")
             except BaseException:
@@ -223,15 +235,48 @@ class LadybugGraphStore:
             c.execute(cypher.DETACH_FROM_DOCUMENTS, {"keys": old_keys, "tenant": tenant})
             c.execute(cypher.LADYBUG_ATTACH_TO_DOCUMENTS, {"rows": old})
 
+    def _replace_findings(self, tenant: str, findings: Sequence[FindingNode]) -> None:
+        c = self._writer
+        keys = {"keys": [f.key for f in findings], "tenant": tenant}
+        c.execute(cypher.DELETE_DISPOSITIONS, keys)
+        c.execute(cypher.DELETE_FINDINGS, keys)
+        rows = [finding_row(f) for f in findings]
+        c.execute(cypher.CREATE_FINDINGS, {"rows": rows})
+        disposed = [row for row in rows if row["disposed"]]
+        if disposed:
+            c.execute(cypher.CREATE_DISPOSITIONS, {"rows": disposed})
+
     async def neighbours(
         self, *, tenant: str, source_ids: Sequence[str], deadline: Deadline | None = None
     ) -> list[Neighbour]:
-        def neighbour(source_id: str, row: list[Any]) -> Neighbour:
-            return Neighbour(source_id, row[0], Rel.REFERENCES.value)
+        """Passages by reference either way, and findings and the passages they cite by
+        VIOLATES either way (a source id is a passage's or a finding's, never both)."""
 
-        return await self._per_key(
-            cypher.NEIGHBOURS_OF_ONE, neighbour, tenant, source_ids, deadline
+        def related(relation: str) -> Callable[[str, list[Any]], Neighbour]:
+            return lambda source_id, row: Neighbour(source_id, row[0], relation)
+
+        found: list[Neighbour] = []
+        for query, relation in (
+            (cypher.NEIGHBOURS_OF_ONE, Rel.REFERENCES),
+            (cypher.FINDINGS_OF_ONE, Rel.VIOLATES),
+            (cypher.RULES_OF_ONE, Rel.VIOLATES),
+        ):
+            found += await self._per_key(
+                query, related(relation.value), tenant, source_ids, deadline
+            )
+        return found
+
+    async def precedents(
+        self, *, tenant: str, source_ids: Sequence[str], deadline: Deadline | None = None
+    ) -> list[Precedent]:
+        def precedent(source_id: str, row: list[Any]) -> Precedent:
+            return Precedent(source_id, finding_of(tenant, row))
+
+        found = await self._per_key(
+            cypher.PRECEDENTS_OF_ONE, precedent, tenant, source_ids, deadline
         )
+        order = {source_id: n for n, source_id in enumerate(dict.fromkeys(source_ids))}
+        return sorted(found, key=lambda p: (order[p.passage_id], p.finding.source_id))
 
     async def relatives(
         self, *, tenant: str, source_ids: Sequence[str], deadline: Deadline | None = None
@@ -245,17 +290,17 @@ class LadybugGraphStore:
     async def _per_key(
         self,
         query: str,
-        make: Callable[[str, list[Any]], Neighbour],
+        make: Callable[[str, list[Any]], T],
         tenant: str,
         source_ids: Sequence[str],
         deadline: Deadline | None,
-    ) -> list[Neighbour]:
-        """`query` run once per source, each row made into a Neighbour of it. One lookup
+    ) -> list[T]:
+        """`query` run once per source, each row made into a record of it. One lookup
         per key: the engine plans UNWIND-then-MATCH as a scan (~8 ms per key on the full
         corpus against 0.3 ms for a key lookup)."""
 
-        def read(connection: ladybug.Connection, timeout: float) -> list[Neighbour]:
-            found: list[Neighbour] = []
+        def read(connection: ladybug.Connection, timeout: float) -> list[T]:
+            found: list[T] = []
             with _timeout(connection, timeout):
                 for source_id in dict.fromkeys(source_ids):
                     params = {"key": node_key(tenant, source_id), "tenant": tenant}

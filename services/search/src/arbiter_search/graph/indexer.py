@@ -1,10 +1,11 @@
 """Builds the graph during ingestion: each batch of prepared documents becomes document and
-passage nodes, and their cross-references become edges.
+passage nodes, and their cross-references become edges; a finding (a document of type
+`finding`) becomes a finding node, with its disposition, linked to the passages it cites.
 
 Idempotent: a passage whose content hash the graph already has is skipped, and edges are
 written as the difference between what resolution wants and what exists, so re-ingesting
 changes nothing, a changed passage has its outgoing references replaced, and a target
-ingested after the passage that cites it is linked when it arrives.
+ingested after the passage (or finding) that cites it is linked when it arrives.
 
 Resolution needs the tenant's whole address book, so the indexer keeps it in memory,
 loaded once and reloaded whenever the store's generation shows another writer (another
@@ -18,7 +19,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from arbiter_search.graph.model import DocumentNode, PassageNode, Reference
+from arbiter_search.graph.model import DocumentNode, FindingNode, PassageNode, Reference
 from arbiter_search.graph.references import extract
 from arbiter_search.graph.resolution import AddressBook
 from arbiter_search.graph.store import GraphChange, GraphSnapshot, GraphStore
@@ -41,6 +42,10 @@ class IndexTally:
     removed: int = 0
     unresolved: int = 0
     """Mentions in the written passages that name no passage (yet)."""
+    findings: int = 0
+    """Findings created or replaced."""
+    violations: int = 0
+    """Finding -> passage links made."""
 
 
 @dataclass
@@ -52,6 +57,18 @@ class _TenantGraph:
     """source id -> {target id: mention} as stored."""
     settled: set[str] = field(default_factory=set)
     """Passages whose references no later arrival can change (see `Resolved.settled`)."""
+    findings: dict[str, FindingNode] = field(default_factory=dict)
+    citers: dict[str, set[str]] = field(default_factory=dict)
+    """passage source id -> the findings that cite it, whether it is in the graph or not."""
+
+    def cite(self, finding: FindingNode) -> None:
+        """Record `finding` (replacing its earlier version) and whom it cites."""
+        old = self.findings.get(finding.source_id)
+        for cited in old.cites if old else ():
+            self.citers.get(cited, set()).discard(finding.source_id)
+        self.findings[finding.source_id] = finding
+        for cited in finding.cites:
+            self.citers.setdefault(cited, set()).add(finding.source_id)
 
     @classmethod
     def of(cls, snapshot: GraphSnapshot) -> _TenantGraph:
@@ -64,7 +81,10 @@ class _TenantGraph:
         edges: dict[str, dict[str, str]] = {}
         for r in snapshot.references:
             edges.setdefault(r.source_id, {})[r.target_id] = r.mention
-        return cls(snapshot.generation, book, documents, edges)
+        graph = cls(snapshot.generation, book, documents, edges)
+        for finding in snapshot.findings:
+            graph.cite(finding)
+        return graph
 
 
 def graph_nodes(document: PreparedDocument, *, tenant: str) -> tuple[DocumentNode, PassageNode]:
@@ -85,6 +105,21 @@ def graph_nodes(document: PreparedDocument, *, tenant: str) -> tuple[DocumentNod
         mentions=tuple(m.encode() for m in extract(text)),
     )
     return DocumentNode(tenant, document_id, first.rulebook or title, title), passage
+
+
+def finding_node(document: PreparedDocument, *, tenant: str) -> FindingNode:
+    """The finding node of a prepared document of type `finding`."""
+    assert document.finding is not None
+    facts = document.finding
+    return FindingNode(
+        tenant=tenant,
+        source_id=document.source_id,
+        rulebook=document.chunks[0].rulebook,
+        severity=facts.severity,
+        content_hash=document.content_hash,
+        cites=facts.cites,
+        disposition=facts.disposition,
+    )
 
 
 class GraphIndexer:
@@ -120,39 +155,52 @@ class GraphIndexer:
     ) -> IndexTally:
         passages: dict[str, PassageNode] = {}
         new_documents: dict[str, DocumentNode] = {}
-        changed = [
-            prepared
-            for prepared in documents
-            if (stored := graph.book.get(prepared.source_id)) is None
-            or stored.content_hash != prepared.content_hash
-        ]
+        findings: dict[str, FindingNode] = {}
+        changed: list[PreparedDocument] = []
+        for prepared in documents:
+            if prepared.finding is not None:
+                stored_finding = graph.findings.get(prepared.source_id)
+                if stored_finding is None or stored_finding.content_hash != prepared.content_hash:
+                    findings[prepared.source_id] = finding_node(prepared, tenant=tenant)
+                continue
+            stored = graph.book.get(prepared.source_id)
+            if stored is None or stored.content_hash != prepared.content_hash:
+                changed.append(prepared)
         # Reading a batch's references is CPU-bound: off the event loop.
         nodes = await asyncio.to_thread(lambda: [graph_nodes(p, tenant=tenant) for p in changed])
         for document, passage in nodes:
             passages[passage.source_id] = passage
             if graph.documents.get(document.id) != document:
                 new_documents[document.id] = document
-        if not passages and not new_documents:
+        if not passages and not new_documents and not findings:
             return IndexTally()
+        arrived = [s for s in passages if graph.book.get(s) is None]
         for document in new_documents.values():
             graph.documents[document.id] = document
             graph.book.name_document(document.id, rulebook=document.rulebook, title=document.title)
         for passage in passages.values():
             graph.book.put(passage)
         added, removed, unresolved = self._rewire(graph, passages, set(new_documents))
+        for finding in findings.values():
+            graph.cite(finding)
+        violations = _violations(graph, findings, arrived)
         change = GraphChange(
             tenant=tenant,
             documents=tuple(new_documents.values()),
             passages=tuple(passages.values()),
             added=added,
             removed=removed,
+            findings=tuple(findings.values()),
+            violations=violations,
         )
         graph.generation = await self._store.write(change)
         for r in removed:
             graph.edges.get(r.source_id, {}).pop(r.target_id, None)
         for r in added:
             graph.edges.setdefault(r.source_id, {})[r.target_id] = r.mention
-        return IndexTally(len(passages), len(added), len(removed), unresolved)
+        return IndexTally(
+            len(passages), len(added), len(removed), unresolved, len(findings), len(violations)
+        )
 
     def _rewire(
         self, graph: _TenantGraph, changed: dict[str, PassageNode], named: set[str]
@@ -186,6 +234,18 @@ class GraphIndexer:
                 if have.get(target) != mention:
                     added.append(Reference(node.source_id, target, mention))
         return added, removed, unresolved
+
+
+def _violations(
+    graph: _TenantGraph, findings: dict[str, FindingNode], arrived: list[str]
+) -> list[tuple[str, str]]:
+    """The VIOLATES edges to create: every citation of a (re)written finding whose passage
+    is in the graph (a rewritten finding lost its edges), and the citations of findings
+    already stored that name a passage arriving now."""
+    edges = [(f.source_id, p) for f in findings.values() for p in f.cites if graph.book.get(p)]
+    for passage in arrived:
+        edges += [(f, passage) for f in sorted(graph.citers.get(passage, ())) if f not in findings]
+    return edges
 
 
 def _cites_into(node: PassageNode, documents: set[str], book: AddressBook) -> bool:

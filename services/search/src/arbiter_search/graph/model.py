@@ -1,10 +1,10 @@
 """The knowledge graph's vocabulary (every label and relationship name lives here) and the
 records that cross the `GraphStore` interface.
 
-Today: (Document)-[:CONTAINS]->(Passage)-[:REFERENCES]->(Passage). Findings and their
-dispositions join later as (Finding)-[:VIOLATES]->(Passage) and
-(Finding)-[:DISPOSED_AS]->(Disposition); their names are reserved below so that queries
-and schemas are written against one list.
+(Document)-[:CONTAINS]->(Passage)-[:REFERENCES]->(Passage) for rule text, and for audit
+findings (documents of type `finding`) (Finding)-[:VIOLATES]->(Passage) to the passages a
+finding cites and (Finding)-[:DISPOSED_AS]->(Disposition) to how it ended, so that a rule
+leads to the findings under it and their outcomes, and a finding to its rules.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from arbiter_search.graph.addresses import place_of
+from arbiter_search.ingest.findings import Disposition
 
 
 class Label(StrEnum):
@@ -23,9 +24,9 @@ class Label(StrEnum):
     TENANT = "GraphTenant"
     """One per tenant: the generation counter that tells an indexer its cache is stale."""
     FINDING = "Finding"
-    """Reserved: audit findings (a later issue)."""
+    """An audit finding (a document of type `finding`), keyed like a passage."""
     DISPOSITION = "Disposition"
-    """Reserved: how a finding was disposed of (a later issue)."""
+    """How one finding was disposed of; keyed by its finding's key."""
 
 
 class Rel(StrEnum):
@@ -36,9 +37,9 @@ class Rel(StrEnum):
     REFERENCES = "REFERENCES"
     """Passage -> Passage it cites; property `mention` keeps the citing text."""
     VIOLATES = "VIOLATES"
-    """Reserved: Finding -> Passage."""
+    """Finding -> Passage it cites."""
     DISPOSED_AS = "DISPOSED_AS"
-    """Reserved: Finding -> Disposition."""
+    """Finding -> Disposition."""
 
 
 KEY_SEPARATOR = "\x1f"
@@ -98,6 +99,34 @@ class PassageNode:
 
 
 @dataclass(frozen=True)
+class FindingNode:
+    """An audit finding as the graph knows it: the passages it cites (linked by VIOLATES
+    once they are in the graph, whichever arrives first) and its disposition, if any."""
+
+    tenant: str
+    source_id: str
+    rulebook: str
+    severity: str
+    content_hash: str
+    """The report's hash as ingested; unchanged hash, unchanged node."""
+    cites: tuple[str, ...] = ()
+    """Source ids of the passages it cites."""
+    disposition: Disposition | None = None
+
+    @property
+    def key(self) -> str:
+        return node_key(self.tenant, self.source_id)
+
+
+@dataclass(frozen=True)
+class Precedent:
+    """A finding that cites `passage_id`, as a rule's precedents are read."""
+
+    passage_id: str
+    finding: FindingNode
+
+
+@dataclass(frozen=True)
 class Reference:
     """A resolved cross-reference: `source_id` cites `target_id` as `mention`."""
 
@@ -114,7 +143,8 @@ class Neighbour:
     """Source id of the passage the step started from."""
     source_id: str
     relation: str
-    """`Rel.REFERENCES` either way, or `sibling` / `parent` by passage_ref hierarchy."""
+    """`Rel.REFERENCES` either way, `Rel.VIOLATES` either way (a finding and a passage it
+    cites), or `sibling` / `parent` by passage_ref hierarchy."""
 
 
 SIBLING = "sibling"

@@ -20,6 +20,7 @@ from arbiter_search.graph.model import (
     SIBLING,
     DocumentNode,
     Neighbour,
+    Precedent,
     Reference,
     Rel,
     node_key,
@@ -30,8 +31,11 @@ from arbiter_search.graph.store import (
     GraphSnapshot,
     document_row,
     edge_row,
+    finding_of,
+    finding_row,
     passage_of,
     passage_row,
+    violation_row,
 )
 
 log = logging.getLogger(__name__)
@@ -81,12 +85,13 @@ class Neo4jGraphStore:
 
     async def snapshot(self, *, tenant: str, deadline: Deadline | None = None) -> GraphSnapshot:
         params = {"tenant": tenant}
-        generation, documents, passages, edges = await self._run_read(
+        generation, documents, passages, edges, findings = await self._run_read(
             [
                 (cypher.GENERATION, params),
                 (cypher.DOCUMENTS, params),
                 (cypher.PASSAGES, params),
                 (cypher.REFERENCE_EDGES, params),
+                (cypher.FINDINGS, params),
             ],
             deadline,
         )
@@ -95,6 +100,7 @@ class Neo4jGraphStore:
             documents=tuple(DocumentNode(tenant, *row) for row in documents),
             passages=tuple(passage_of(tenant, row) for row in passages),
             references=tuple(Reference(*row) for row in edges),
+            findings=tuple(finding_of(tenant, row) for row in findings),
         )
 
     async def write(self, change: GraphChange) -> int:
@@ -114,6 +120,18 @@ class Neo4jGraphStore:
         if change.added:
             edges = [edge_row(tenant, r) for r in change.added]
             statements.append((cypher.NEO4J_MERGE_REFERENCES, {"edges": edges}))
+        if change.findings:
+            replaced = {"keys": [f.key for f in change.findings], "tenant": tenant}
+            rows = [finding_row(f) for f in change.findings]
+            statements += [
+                (cypher.DELETE_DISPOSITIONS, replaced),
+                (cypher.DELETE_FINDINGS, replaced),
+                (cypher.CREATE_FINDINGS, {"rows": rows}),
+                (cypher.CREATE_DISPOSITIONS, {"rows": [r for r in rows if r["disposed"]]}),
+            ]
+        if change.violations:
+            edges = [violation_row(tenant, f, p) for f, p in change.violations]
+            statements.append((cypher.CREATE_VIOLATIONS, {"edges": edges}))
         statements.append((cypher.BUMP_GENERATION, {"tenant": tenant}))
         results = await self._run_write(statements, Deadline.after(WRITE_TIMEOUT_SECONDS))
         return int(results[-1][0][0])
@@ -122,10 +140,29 @@ class Neo4jGraphStore:
         self, *, tenant: str, source_ids: Sequence[str], deadline: Deadline | None = None
     ) -> list[Neighbour]:
         keys = [node_key(tenant, s) for s in dict.fromkeys(source_ids)]
-        [rows] = await self._run_read(
-            [(cypher.NEIGHBOURS, {"keys": keys, "tenant": tenant})], deadline
+        params = {"keys": keys, "tenant": tenant}
+        references, findings, rules = await self._run_read(
+            [
+                (cypher.NEIGHBOURS, params),
+                (cypher.NEO4J_FINDINGS_OF, params),
+                (cypher.NEO4J_RULES_OF, params),
+            ],
+            deadline,
         )
-        return [Neighbour(of, other, Rel.REFERENCES.value) for of, other in rows]
+        return [Neighbour(of, other, Rel.REFERENCES.value) for of, other in references] + [
+            Neighbour(of, other, Rel.VIOLATES.value) for of, other in findings + rules
+        ]
+
+    async def precedents(
+        self, *, tenant: str, source_ids: Sequence[str], deadline: Deadline | None = None
+    ) -> list[Precedent]:
+        order = {s: n for n, s in enumerate(dict.fromkeys(source_ids))}
+        keys = [node_key(tenant, s) for s in order]
+        [rows] = await self._run_read(
+            [(cypher.NEO4J_PRECEDENTS, {"keys": keys, "tenant": tenant})], deadline
+        )
+        found = [Precedent(row[0], finding_of(tenant, row[1:])) for row in rows]
+        return sorted(found, key=lambda p: (order[p.passage_id], p.finding.source_id))
 
     async def relatives(
         self, *, tenant: str, source_ids: Sequence[str], deadline: Deadline | None = None

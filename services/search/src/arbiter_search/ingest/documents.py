@@ -14,6 +14,7 @@ from arbiter_kit.errors import InvalidArgument, shown
 
 from arbiter_search.ingest.chunker import Chunker
 from arbiter_search.ingest.context import FACT_KEYS, ContextInjection
+from arbiter_search.ingest.findings import FindingFacts, doc_type, finding_facts
 from arbiter_search.ingest.markdown import Section, sections
 from arbiter_search.store import schema
 from arbiter_search.store.base import Chunk, indexed_text
@@ -25,8 +26,9 @@ MAX_CHUNKS_PER_DOCUMENT = 10_000
 MAX_METADATA_KEYS = 64
 MAX_METADATA_KEY_CHARS = 128
 MAX_METADATA_VALUE_CHARS = 8192
-PREPARATION = "prepare-v3"
-"""Bumped whenever the same document would be prepared into other chunks."""
+PREPARATION = "prepare-v4"
+"""Bumped whenever the same document would be prepared into other chunks (v4: a document
+that names no type is stored as a `rule`)."""
 FORMAT_KEY = "format"
 """Metadata key naming how `text` is written: `text` (the default) or `markdown`."""
 FORMATS = ("text", "markdown")
@@ -58,6 +60,8 @@ class PreparedDocument:
     source_id: str
     content_hash: str
     chunks: tuple[Chunk, ...]
+    finding: FindingFacts | None = None
+    """For a document of type `finding`: what it cites and how it was disposed of."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ class DocumentPreparer:
             return Rejection(document.id, "missing id")
         _check_document(document, path)
         meta = {c: _first(document.metadata, keys) for c, keys in METADATA_COLUMNS.items()}
+        meta[schema.DOC_TYPE] = doc_type(document.metadata)
+        finding = finding_facts(document.metadata, path=path)
         facts = {key: document.metadata[key] for key in FACT_KEYS if key in document.metadata}
         content_hash = self.content_hash(document)
         chunks: list[Chunk] = []
@@ -140,7 +146,7 @@ class DocumentPreparer:
                 )
         if not chunks:
             return Rejection(document.id, "empty text")
-        return PreparedDocument(document.id, content_hash, tuple(chunks))
+        return PreparedDocument(document.id, content_hash, tuple(chunks), finding)
 
     def content_hash(self, document: SourceDocument) -> str:
         """SHA-256 over everything that shapes the stored chunks: the document, and how
