@@ -1,8 +1,10 @@
 """`arbiter findings`: the findings database's sample data and where to reach it.
 
-`generate` writes the seeded sample (one CSV per table and a manifest), `load` migrates
-the database, grants the read-only role its privileges and loads a sample (loading the
-same sample again changes nothing), `dsn` prints the read-only connection string.
+`generate` writes the seeded sample (one CSV per table and a manifest), `reports` writes
+its findings as audit reports for search (markdown and a contents.json, see
+`finding_reports`), `load` migrates the database, grants the read-only role its privileges
+and loads a sample (loading the same sample again changes nothing), `dsn` prints the
+read-only connection string.
 
 Which database: the one `ANALYSIS_DATABASE_URL` and `_READER_URL` name, else the running
 suite's cluster (as `make up` recorded it in the run dir, else at `ARBITER_POSTGRES_DIR`).
@@ -27,12 +29,14 @@ from arbiter_analysis.config import DatabaseConfig
 from arbiter_analysis.findings import load, sample
 from arbiter_kit.errors import ArbiterError
 
-from arbiter_cli import suite
+from arbiter_cli import finding_reports, suite
 from arbiter_cli.postgres import READER, Cluster, ClusterError, Urls
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 DEFAULT_OUT = suite.REPO / ".data" / "findings-sample"
 """Where `generate` writes unless `--out` says otherwise (inside the checkout, ignored by git)."""
+DEFAULT_REPORTS = suite.REPO / ".data" / "finding-reports"
+"""Where `reports` writes unless `--out` says otherwise."""
 CONNECT_TIMEOUT_SECONDS = 10.0
 MAX_SEED = 2**31 - 1
 """The largest seed the database records (`arbiter_meta.dataset.seed` is an integer)."""
@@ -137,6 +141,22 @@ def generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def reports(args: argparse.Namespace) -> int:
+    made = _generated(args.seed)
+    out = Path(args.out)
+    try:
+        written = finding_reports.reports(made, _corpus())
+        finding_reports.write(written, out)
+    except OSError as exc:
+        raise Refused(f"cannot write the reports to {out}: {exc.strerror or exc}") from None
+    except (ValueError, KeyError) as exc:
+        raise Refused(f"cannot read the passages the findings cite: {exc}") from None
+    print(f"SAMPLE DATA: {len(written):,} audit reports of seed {made.seed} written to {out}")
+    print(f"  ingest them as findings: arbiter ingest {out}")
+    print(f"  {_SAMPLE_NOTE}")
+    return EXIT_OK
+
+
 def _read(folder: Path) -> sample.Sample:
     try:
         return sample.read(folder)
@@ -224,7 +244,7 @@ def _people(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
 
 
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `arbiter findings` (generate, load, dsn) on the CLI's subcommands."""
+    """Register `arbiter findings` (generate, reports, load, dsn) on the CLI's subcommands."""
     f = sub.add_parser("findings", help="the findings database: sample data, loading, its DSN")
     commands = f.add_subparsers(dest="findings_command", required=True)
     run_dir = os.environ.get("RUN_DIR") or ".run"
@@ -235,6 +255,18 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     g.add_argument("--seed", type=_seed, default=sample.DEFAULT_SEED)
     g.add_argument("--out", default=str(DEFAULT_OUT), help=f"folder (default {DEFAULT_OUT})")
     g.set_defaults(func=_people(generate))
+
+    r = commands.add_parser(
+        "reports",
+        help="write each finding of the sample as a markdown audit report with a "
+        "contents.json, for `arbiter ingest` (same seed, same bytes)",
+        description=_SAMPLE_NOTE,
+    )
+    r.add_argument("--seed", type=_seed, default=sample.DEFAULT_SEED)
+    r.add_argument(
+        "--out", default=str(DEFAULT_REPORTS), help=f"folder (default {DEFAULT_REPORTS})"
+    )
+    r.set_defaults(func=_people(reports))
 
     ld = commands.add_parser(
         "load",
