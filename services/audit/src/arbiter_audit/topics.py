@@ -15,6 +15,8 @@ SAME_THING: tuple[frozenset[str], ...] = (
     frozenset({"unitholder", "investor", "shareholder", "holder"}),
     frozenset({"customer", "client"}),
     frozenset({"employee", "staff", "personnel"}),
+    frozenset({"exposure", "exposur", "loan", "lend"}),
+    frozenset({"stake", "stak", "holding", "hold", "shareholding", "share", "shar"}),
 )
 """Stems the rules and the situations use for one idea."""
 
