@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo: start the suite, load the findings sample and ingest the ObliQA corpus once,
-# ask three questions, stop.
+# ingest the sample's findings as audit reports (precedents), ask three questions, stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -23,6 +23,15 @@ $BIN/arbiter findings load
 
 echo; echo "== ingest (skipped when the corpus is already in the store)"
 $BIN/arbiter ingest --if-empty "$DATA_DIR/corpus.jsonl"
+
+# The same seeded sample as the findings database, one audit report per finding. Written
+# anew each run (same seed, same bytes); search skips every report it already holds, so a
+# second run stores nothing and takes seconds.
+REPORTS=.data/finding-reports
+echo; echo "== precedents: the findings as audit reports, SAMPLE DATA (invented firms citing real"
+echo "   ObliQA passages), ingested as documents of type finding (unchanged ones are skipped)"
+$BIN/arbiter findings reports --out "$REPORTS"
+$BIN/arbiter ingest "$REPORTS"
 
 for question in \
   "Hello there!" \

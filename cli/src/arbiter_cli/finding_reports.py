@@ -150,7 +150,6 @@ def _report(one: _Finding, seed: int) -> Report:
     severity = str(finding["severity"])
     ref = f"{rule.rulebook} {rule.rule_ref}"
     action = _ACTION[severity].format(ref=ref)
-    status = _status(finding)
     outcome = _outcome(disposition)
     title = f"Audit finding {finding_id}: {firm['name']} ({ref})"
     audit_span = f"{_day(audit['started_on'])} to {_day(audit['closed_on']) or 'still open'}"
@@ -160,11 +159,13 @@ def _report(one: _Finding, seed: int) -> Report:
         f"Audit: {audit['audit_id']}, {audit['audit_type']}, {audit_span}",
         f"Rule cited: {ref}, passage {rule.passage_id}",
         f"Identified: {_day(finding['identified_on'])}",
-        f"Status: {status}",
+        f"Status: {_remediation(finding)}",
         f"Outcome: {outcome}",
         f"Penalty: {_penalty(disposition)}",
     ]
     quoted = "\n".join(f"> {line}".rstrip() for line in rule.text.strip().splitlines())
+    # One section (bold labels, not headings), so search stores a report as one or two
+    # chunks, the first holding every fact, rather than one chunk per heading.
     markdown = "\n".join(
         [
             f"# Audit finding {finding_id}: {firm['name']}",
@@ -173,27 +174,13 @@ def _report(one: _Finding, seed: int) -> Report:
             "",
             *(f"- {fact}" for fact in facts),
             "",
-            "## Issue found",
+            f"**Issue found.** {finding['summary']}",
             "",
-            str(finding["summary"]),
+            f"**Action required.** {action}",
             "",
-            "## Criteria",
-            "",
-            f"{ref} (passage {rule.passage_id}) says:",
+            f"**Criteria.** {ref} (passage {rule.passage_id}) says:",
             "",
             quoted,
-            "",
-            "## Action required",
-            "",
-            action,
-            "",
-            "## Status and remediation",
-            "",
-            _remediation(finding),
-            "",
-            "## Outcome",
-            "",
-            _decision(disposition),
             "",
         ]
     )
@@ -229,27 +216,21 @@ def _day(value: sample.Value) -> str:
     return value.isoformat() if isinstance(value, dt.date) else ""
 
 
-def _status(finding: Mapping[str, sample.Value]) -> str:
-    status = str(finding["status"])
-    remediated = _day(finding["remediated_on"])
-    return f"{status} on {remediated}" if remediated else status
-
-
 def _remediation(finding: Mapping[str, sample.Value]) -> str:
     status = str(finding["status"])
     identified, remediated = finding["identified_on"], finding["remediated_on"]
     if not isinstance(remediated, dt.date) or not isinstance(identified, dt.date):
-        return f"Open: not remediated as of {sample.TODAY.isoformat()}."
+        return f"open, not remediated as of {sample.TODAY.isoformat()}"
     took = (remediated - identified).days
-    done = f"Remediated on {remediated.isoformat()}, {took} days after it was identified"
+    done = f"remediated on {remediated.isoformat()}, {took} days after it was identified"
     if status == "closed":
-        return f"Closed: {done}; the supervisor has verified the remediation."
-    return f"{done}; the supervisor has not yet verified the remediation."
+        return f"closed: {done}; the supervisor has verified the remediation"
+    return f"{done}; not yet verified by the supervisor"
 
 
 def _outcome(disposition: Mapping[str, sample.Value] | None) -> str:
     if disposition is None:
-        return "pending, no decision recorded"
+        return f"pending, no decision recorded as of {sample.TODAY.isoformat()}"
     return f"{disposition['outcome']}, decided {_day(disposition['decided_on'])}"
 
 
@@ -258,16 +239,6 @@ def _penalty(disposition: Mapping[str, sample.Value] | None) -> str:
     if not isinstance(amount, Decimal) or amount <= 0:
         return "none"
     return f"USD {amount:,.2f}"
-
-
-def _decision(disposition: Mapping[str, sample.Value] | None) -> str:
-    if disposition is None:
-        return f"No decision recorded as of {sample.TODAY.isoformat()}."
-    decided = f"Decided on {_day(disposition['decided_on'])}: {disposition['outcome']}"
-    penalty = _penalty(disposition)
-    if penalty == "none":
-        return f"{decided}; no financial penalty."
-    return f"{decided} of {penalty}."
 
 
 def _cut(text: str, limit: int) -> str:
