@@ -15,7 +15,7 @@ SAME_THING: tuple[frozenset[str], ...] = (
     frozenset({"unitholder", "investor", "shareholder", "holder"}),
     frozenset({"customer", "client"}),
     frozenset({"employee", "staff", "personnel"}),
-    frozenset({"exposure", "exposur", "loan", "lend"}),
+    frozenset({"exposure", "exposur", "loan", "lend", "position"}),
     frozenset({"stake", "stak", "holding", "hold", "shareholding", "share", "shar"}),
 )
 """Stems the rules and the situations use for one idea."""
