@@ -69,7 +69,7 @@ def test_one_report_per_finding_each_labelled_sample_data(
             "effective_date",
         } | set(finding_reports.FINDING_KEYS)
         text = (written / name).read_text(encoding="utf-8")
-        assert "**Sample data.**" in text.split("\n## ")[0]
+        assert text.split("\n")[2].startswith("**Sample data** (seed ")
 
 
 def test_a_report_says_what_the_database_holds(written: Path, made: sample.Sample) -> None:
@@ -84,7 +84,8 @@ def test_a_report_says_what_the_database_holds(written: Path, made: sample.Sampl
     for row in made.rows["findings"]:
         finding_id, _, _, rulebook, rule_ref, passage_id, severity, status = map(str, row[:8])
         entry = contents[f"{finding_id}.md"]
-        head = (written / f"{finding_id}.md").read_text(encoding="utf-8").split("\n## ")[0]
+        text = (written / f"{finding_id}.md").read_text(encoding="utf-8")
+        head, criteria = text.split("**Issue found.**")[0], text.split("**Criteria.**")[1]
         assert (entry["rulebook"], entry["cites"], entry["severity"], entry["status"]) == (
             rulebook,
             passage_id,
@@ -92,7 +93,15 @@ def test_a_report_says_what_the_database_holds(written: Path, made: sample.Sampl
             status,
         )
         assert f"Rule cited: {rulebook} {rule_ref}, passage {passage_id}" in head
-        assert entry["criteria"].split(" …")[0] in " ".join(corpus[passage_id].split())
+        rule_words = corpus[passage_id].split()
+        assert entry["criteria"].split(" …")[0] in " ".join(rule_words)
+        quoted = [
+            w for line in criteria.splitlines() if line.startswith("> ") for w in line[2:].split()
+        ]
+        if quoted[-1] == "…":
+            quoted = quoted[:-1]
+        assert quoted == rule_words[: len(quoted)]
+        assert len(quoted) == min(len(rule_words), finding_reports.QUOTED_WORDS)
         disposition = decided.get(finding_id)
         if disposition is None:
             assert "outcome" not in entry and "Outcome: pending" in head
