@@ -15,7 +15,7 @@ from arbiter_kit.addresses import local_target
 from google.protobuf import json_format
 
 from arbiter_cli import eval as evaluation
-from arbiter_cli import eval_sql, findings
+from arbiter_cli import eval_judge, eval_sql, findings
 from arbiter_cli.data_view import chart_dir
 from arbiter_cli.render import EventPrinter
 
@@ -104,6 +104,7 @@ def parser() -> argparse.ArgumentParser:
     i.set_defaults(func=ingest)
     evaluation.add_command(sub)
     eval_sql.add_command(sub)
+    eval_judge.add_command(sub)
     findings.add_command(sub)
     return p
 
