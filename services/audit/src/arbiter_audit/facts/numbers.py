@@ -46,10 +46,11 @@ _SCALE_VALUE: dict[str, float] = {
 _WORD = "|".join(sorted(_WORD_VALUE, key=len, reverse=True))
 WORD_NUMBER = rf"(?:(?:{_WORD})(?:[\s-]+(?:{_WORD}|hundred|thousand|and))*)"
 """A number in words: "fifteen", "twenty-five", "one hundred and fifty thousand"."""
-DIGITS = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-"""A number in digits, thousands separated by commas or not: "250,000", "1.2", "3.33"."""
+DIGITS = r"(?=\d)(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0]\d{3})+(?!\d)|\d+)(?:\.\d+)?"
+"""A number in digits, thousands separated by commas or spaces or not: "250,000", "1.2".
+(The look-ahead first lets the scan skip all that is not a digit quickly.)"""
 NUMBER = rf"(?:{DIGITS}|\b{WORD_NUMBER}\b)"
-SCALE = r"(?:million|billion|thousand|mn|bn|m|k)\b"
+SCALE = r"(?:[Mm]illion|[Bb]illion|[Tt]housand|mn|bn|m|k)\b"
 
 CURRENCY_CODES: dict[str, str] = {
     "usd": "USD",
@@ -75,18 +76,50 @@ CURRENCY_CODES: dict[str, str] = {
 }
 """Currency words and signs, to ISO 4217 codes."""
 CURRENCY_BEFORE = r"(?:US\$|USD|AED|EUR|GBP|SAR|CHF|JPY|\$|€|£)"
-CURRENCY_AFTER = r"(?:USD|AED|EUR|GBP|SAR|CHF|JPY|US dollars?|dollars?|dirhams?|euros?|riyals?)\b"
-
-MONEY = re.compile(
-    rf"(?P<cur>{CURRENCY_BEFORE})\s?(?P<num>{NUMBER})(?:\s?(?P<scale>{SCALE}))?"
-    rf"|(?P<num2>{NUMBER})(?:\s?(?P<scale2>{SCALE}))?\s(?P<cur2>{CURRENCY_AFTER})",
-    re.IGNORECASE,
+CURRENCY_AFTER = (
+    r"(?:USD|AED|EUR|GBP|SAR|CHF|JPY|US [Dd]ollars?|[Dd]ollars?|[Dd]irhams?|[Ee]uros?|"
+    r"[Rr]iyals?|[Ss]terling)\b"
 )
+_PER_CENT = r"(?:%|[Pp]er\s?[Cc]ent\b|[Pp]ercent\b)"
+
+
+def _money(number: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?P<cur>{CURRENCY_BEFORE})\s?(?P<num>{number})(?:\s?(?P<scale>{SCALE}))?"
+        rf"|(?P<num2>{number})(?:\s?(?P<scale2>{SCALE}))?\s(?P<cur2>{CURRENCY_AFTER})"
+    )
+
+
+MONEY = _money(DIGITS)
 """A sum of money, the currency before ("USD 1.2 million", "$150,000") or after the number
-("five million dirhams")."""
-PERCENT = re.compile(rf"(?P<num>{NUMBER})\s?(?:%|per\s?cent\b|percent\b)", re.IGNORECASE)
-RATIO = re.compile(r"\b(?P<num>\d+(?:\.\d+)?)\s?:\s?1\b|\b(?P<num2>\d+(?:\.\d+)?) to 1\b")
+("250,000 dirhams")."""
+MONEY_IN_WORDS = _money(NUMBER)
+"""The same, the number in digits or in words ("five million dirhams"): slower, so only
+for a text with number words in it."""
+PERCENT = re.compile(rf"(?P<num>{DIGITS})\s?{_PER_CENT}")
+PERCENT_IN_WORDS = re.compile(rf"(?P<num>{NUMBER})\s?{_PER_CENT}")
+RATIO = re.compile(r"(?=\d)(?<![\d.,])(?P<num>\d+(?:\.\d+)?)\s?(?::\s?1|\s+to\s+1)\b")
 """A ratio to one: "50:1", "30 to 1" (leverage)."""
+_COUNTED = (
+    r"(?i:shares|units|securities|contracts|lots|bonds|sukuk|customers|clients|investors|"
+    r"unitholders|transactions|accounts|employees|policies|policyholders)\b"
+)
+
+
+def _count(number: str) -> re.Pattern[str]:
+    return re.compile(rf"(?P<num>{number})(?:\s?(?P<scale>{SCALE}))?\s(?P<noun>{_COUNTED})")
+
+
+COUNT = _count(DIGITS)
+"""A count of things ("15,000 shares"): an AMOUNT whose unit is the noun, never money."""
+COUNT_IN_WORDS = _count(NUMBER)
+_NUMBER_WORDS = frozenset(_WORD_VALUE)
+_LOWER_WORD = re.compile(r"[a-z]+")
+
+
+def _in_words(text: str) -> bool:
+    """Whether `text` has a number written in words (then the slower patterns run)."""
+    return not _NUMBER_WORDS.isdisjoint(_LOWER_WORD.findall(text.lower()))
 
 
 @dataclass(frozen=True)
@@ -102,7 +135,7 @@ class Figure:
 
 def parse_number(text: str) -> float | None:
     """The value of a number written in digits or in words, or None."""
-    cleaned = text.strip().lower().replace(",", "")
+    cleaned = re.sub(r"(?<=\d)[,\s\u00a0](?=\d{3})", "", text.strip().lower())
     try:
         return float(cleaned)
     except ValueError:
@@ -133,7 +166,7 @@ def scaled(number: str, scale: str | None) -> float | None:
 def money(text: str) -> list[Figure]:
     """Every sum of money in `text`."""
     found: list[Figure] = []
-    for m in MONEY.finditer(text):
+    for m in (MONEY_IN_WORDS if _in_words(text) else MONEY).finditer(text):
         number, scale = m.group("num") or m.group("num2"), m.group("scale") or m.group("scale2")
         value = scaled(number, scale)
         code = currency_code(m.group("cur") or m.group("cur2"))
@@ -145,7 +178,7 @@ def money(text: str) -> list[Figure]:
 def percentages(text: str) -> list[Figure]:
     """Every percentage in `text`."""
     found: list[Figure] = []
-    for m in PERCENT.finditer(text):
+    for m in (PERCENT_IN_WORDS if _in_words(text) else PERCENT).finditer(text):
         value = parse_number(m.group("num"))
         if value is not None:
             found.append(Figure(value, "%", m.start(), m.end()))
@@ -155,9 +188,18 @@ def percentages(text: str) -> list[Figure]:
 def ratios(text: str) -> list[Figure]:
     """Every ratio to one in `text` ("50:1")."""
     return [
-        Figure(float(m.group("num") or m.group("num2")), "ratio", m.start(), m.end())
-        for m in RATIO.finditer(text)
+        Figure(float(m.group("num")), "ratio", m.start(), m.end()) for m in RATIO.finditer(text)
     ]
+
+
+def counts(text: str) -> list[Figure]:
+    """Every count of things in `text` ("15,000 shares", "two hundred customers")."""
+    found: list[Figure] = []
+    for m in (COUNT_IN_WORDS if _in_words(text) else COUNT).finditer(text):
+        value = scaled(m.group("num"), m.group("scale"))
+        if value is not None:
+            found.append(Figure(value, m.group("noun").lower(), m.start(), m.end()))
+    return found
 
 
 def figures(text: str) -> list[Figure]:

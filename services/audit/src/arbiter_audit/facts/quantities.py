@@ -20,13 +20,6 @@ from arbiter_audit.facts.quantities_topics import Phrase, after, before, precedi
 from arbiter_audit.model import Fact, FactKind, Span
 from arbiter_audit.topics import overlap
 
-COUNT = re.compile(
-    rf"(?P<num>{numbers.DIGITS}|\b{numbers.WORD_NUMBER}\b)(?:\s?(?P<scale>{numbers.SCALE}))?"
-    r"\s(?P<noun>shares|units|securities|contracts|lots|bonds|sukuk|customers|clients|"
-    r"investors|unitholders|transactions|accounts|employees|policies|policyholders)\b",
-    re.IGNORECASE,
-)
-"""A count of things ("15,000 shares", "two hundred customers")."""
 _FROM = re.compile(r"\bfrom\s+(?:about\s+|around\s+|approximately\s+)?$", re.IGNORECASE)
 _TO = re.compile(r"^\s+to\s+(?:about\s+|around\s+|approximately\s+)?$", re.IGNORECASE)
 _CHANGED_TO = re.compile(
@@ -36,6 +29,8 @@ _CHANGED_TO = re.compile(
     re.IGNORECASE,
 )
 """A change stated by its new value only: "raised its stake to 8.6%"."""
+MAX_FACTS = 200
+"""Figures read from one situation: a description of a case states a handful."""
 _UPPER = frozenset({"under", "below", "beneath", "within", "max", "maximum"})
 _LOWER = frozenset({"over", "above", "exceeding", "least"})
 _APPROX = frozenset({"about", "approximately", "around", "roughly", "nearly", "almost", "some"})
@@ -47,11 +42,13 @@ def read(situation: str) -> list[Fact]:
     facts: list[Fact] = []
     for start, end in iter_sentence_spans(situation):
         facts.extend(_sentence_facts(situation[start:end], start, facts))
+        if len(facts) >= MAX_FACTS:
+            return facts[:MAX_FACTS]
     return facts
 
 
 def _sentence_facts(sentence: str, offset: int, earlier: list[Fact]) -> list[Fact]:
-    found = numbers.figures(sentence) + _counts(sentence)
+    found = numbers.figures(sentence) + numbers.counts(sentence)
     found.sort(key=lambda f: f.start)
     out: list[Fact] = []
     i = 0
@@ -66,15 +63,6 @@ def _sentence_facts(sentence: str, offset: int, earlier: list[Fact]) -> list[Fac
         out.append(fact)
         i += 1
     return out
-
-
-def _counts(sentence: str) -> list[Figure]:
-    figures: list[Figure] = []
-    for m in COUNT.finditer(sentence):
-        value = numbers.scaled(m.group("num"), m.group("scale"))
-        if value is not None:
-            figures.append(Figure(value, m.group("noun").lower(), m.start(), m.end()))
-    return figures
 
 
 def _is_change(sentence: str, first: Figure, second: Figure) -> bool:

@@ -31,7 +31,8 @@ BOUNDARIES = frozenset(
     keeps kept maintains maintained maintain shows showed show recorded records record lent
     lends extended extends granted grants paid pays with and or after before when while
     that which who whom where to for by against at from into than if but so as was were is
-    are saw sees let lets advertising advertised offering offered carrying carried
+    are saw sees let lets advertising advertised offering offered carrying carried must
+    shall should may will would can could it they them not
     """.split()  # noqa: SIM905
 )
 """Words that end a noun phrase read backwards or forwards."""
@@ -40,13 +41,18 @@ DETERMINERS = frozenset(
     ["a", "an", "the", "its", "their", "his", "her", "our", "this", "that", "these", "those", "one"]
 )
 _INNER = frozenset({"of", "all"})
+_QUANTIFIERS = frozenset({"any", "a", "an", "one", "each", "every"})
 """Words after which a determiner is inside the phrase ("sum of all its exposures")."""
 _MAX_WORDS = 9
+_WINDOW = 400
+"""Characters around a figure its phrase is looked for in: a long text costs no more."""
+_LOOSE_ENDS = LINKS | DETERMINERS | {"as", "and", "or"}
 _YEAR_OR_MONTH = re.compile(
     r"^(?:\d{4}|january|february|march|april|may|june|july|august|september|october|"
     r"november|december|q[1-4]|quarter-end)$",
     re.IGNORECASE,
 )
+_WEEKDAY = re.compile(r"^(?:mon|tues|wednes|thurs|fri|satur|sun)day$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,8 @@ def before(sentence: str, at: int) -> Phrase | None:
     """The noun phrase a figure at `at` is said of: "Tier 1 capital" in "Tier 1 capital
     of USD 60 million", "borrowings" in "A Fund's borrowings, including those of its
     SPVs, reached 40%" (a parenthetical between commas is stepped over)."""
-    tokens = _tokens(sentence[:at])
+    window = max(0, at - _WINDOW)
+    tokens = _tokens(sentence[window:at])
     i = len(tokens) - 1
     while i >= 0 and tokens[i].group().lower() in LINKS:
         i -= 1
@@ -80,7 +87,7 @@ def before(sentence: str, at: int) -> Phrase | None:
     if phrase is None:
         return None
     first, last = phrase
-    return _phrase(sentence, tokens[first].start(), tokens[last].end())
+    return _phrase(sentence, window + tokens[first].start(), window + tokens[last].end())
 
 
 def _collect_back(tokens: list[re.Match[str]], last: int) -> tuple[int, int] | None:
@@ -89,6 +96,9 @@ def _collect_back(tokens: list[re.Match[str]], last: int) -> tuple[int, int] | N
     while i >= 0 and last - i < _MAX_WORDS:
         word = tokens[i].group()
         lower = word.lower()
+        if lower == "to" and i < last and tokens[i + 1].group().lower() in _QUANTIFIERS:
+            first, i = i, i - 1  # "exposure to any single issuer": one phrase
+            continue
         if not word[0].isalnum() or lower in BOUNDARIES:
             break
         if lower in DETERMINERS and not (i > 0 and tokens[i - 1].group().lower() in _INNER):
@@ -107,7 +117,7 @@ def after(sentence: str, at: int, *, bare: bool = False) -> Phrase | None:
     """The noun phrase after a figure that ends at `at`: "of" and what follows ("of the
     gross asset value of its Fund Property"), "in cash" and what follows, or (when `bare`)
     a phrase with no preposition ("USD 100,000 long position on a gold CFD")."""
-    tokens = _tokens(sentence[at:])
+    tokens = _tokens(sentence[at : at + _WINDOW])
     if not tokens:
         return None
     lead = tokens[0].group().lower()
@@ -137,14 +147,24 @@ def after(sentence: str, at: int, *, bare: bool = False) -> Phrase | None:
 
 
 def _dated(tokens: list[re.Match[str]], i: int) -> bool:
-    return i < len(tokens) and bool(re.match(r"\d", tokens[i].group()))
+    """Whether the word at `i` starts a date ("on 3 May", "on Monday"), not a thing."""
+    return i < len(tokens) and bool(
+        re.match(r"\d", tokens[i].group())
+        or _YEAR_OR_MONTH.match(tokens[i].group())
+        or _WEEKDAY.match(tokens[i].group())
+    )
 
 
 def _phrase(sentence: str, start: int, end: int) -> Phrase:
-    return Phrase(" ".join(sentence[start:end].split()), start, end)
+    words = sentence[start:end].split()
+    while len(words) > 1 and words[-1].lower() in _LOOSE_ENDS:
+        words.pop()  # "the net asset value of the": the phrase ran into a cut-off
+    text = " ".join(words)
+    end = start + sentence[start:end].rfind(words[-1]) + len(words[-1]) if words else end
+    return Phrase(text, start, end)
 
 
 def preceding_word(sentence: str, at: int) -> str:
     """The word just before `at`, lower-cased ("" at the start)."""
-    tokens = _tokens(sentence[:at])
+    tokens = _tokens(sentence[max(0, at - 40) : at])
     return tokens[-1].group().lower() if tokens else ""

@@ -23,6 +23,7 @@ from arbiter_audit.facts.quantities_topics import Phrase, after, before
 from arbiter_audit.model import Condition, Quantity, Span, Template
 from arbiter_audit.templates.quantities_lists import ListFrame, list_frame, list_item
 from arbiter_audit.templates.quantities_words import (
+    CLAUSE_WINDOW,
     DUTY,
     LIMIT_FRAME,
     MINIMUM_FRAME,
@@ -39,6 +40,9 @@ from arbiter_audit.templates.quantities_words import (
 _OR_MORE = re.compile(r"\s*or\s+(?:more|above|greater|higher)\b", re.IGNORECASE)
 MAX_RULE_CHARS = 50_000
 """Longer rule texts are read up to here: no rule in the corpus comes near it."""
+MAX_FIGURES = 200
+"""Figures read in one text (or sentence): the densest rule has a few dozen, and a text
+of thousands of figures is not a rule."""
 
 
 def read(rule_text: str) -> list[Condition]:
@@ -46,6 +50,7 @@ def read(rule_text: str) -> list[Condition]:
     text = rule_text[:MAX_RULE_CHARS]
     found: list[Condition] = []
     frame: ListFrame | None = None
+    bound = False  # the list being read is under a duty ("must ensure that:")
     for start, end in iter_sentence_spans(text):
         sentence = text[start:end]
         item = list_item(sentence)
@@ -54,20 +59,25 @@ def read(rule_text: str) -> list[Condition]:
             if condition is not None:
                 found.append(condition)
                 continue
-        else:
-            # A sentence that is not an item of the list ends it, and may start another.
+        elif item is None:
+            # A sentence that is not an item of a list ends it, and may start another.
             frame = list_frame(sentence, start)
+            bound = (
+                sentence.rstrip().endswith(":")
+                and bool(DUTY.search(sentence))
+                and not conditional_before(sentence, len(sentence))
+            )
             if frame is not None:
                 continue
-        found.extend(_sentence_conditions(sentence, start))
+        found.extend(_sentence_conditions(sentence, start, bound=bound and item is not None))
     return found
 
 
-def _sentence_conditions(sentence: str, offset: int) -> list[Condition]:
-    if not DUTY.search(sentence):
+def _sentence_conditions(sentence: str, offset: int, *, bound: bool) -> list[Condition]:
+    if not bound and not DUTY.search(sentence):
         return []
     found: list[Condition] = []
-    for figure in numbers.figures(sentence):
+    for figure in numbers.figures(sentence)[:MAX_FIGURES]:
         frame = _frame_before(sentence, figure)
         if frame is None or conditional_before(sentence, figure.start):
             continue
@@ -115,7 +125,7 @@ def read_triggers(clause: str) -> list[Condition]:
     that amounts to USD15,000 or more" -> LIMIT(Transaction in cash, USD 15,000)."""
     text = clause[:MAX_RULE_CHARS]
     found: list[Condition] = []
-    for figure in numbers.figures(text):
+    for figure in numbers.figures(text)[:MAX_FIGURES]:
         if not conditional_before(text, figure.start):
             continue
         head = text[max(0, figure.start - 80) : figure.start]
@@ -161,8 +171,9 @@ def _over_one_word(text: str, at: int) -> Phrase | None:
 
 
 def _clause_start(text: str, at: int) -> int:
-    breaks = [m.end() for m in re.finditer(r"[;:\n]", text[:at])]
-    start = breaks[-1] if breaks else 0
+    window = max(0, at - CLAUSE_WINDOW)
+    breaks = [m.end() for m in re.finditer(r"[;:\n]", text[window:at])]
+    start = window + breaks[-1] if breaks else window
     while start < at and text[start].isspace():
         start += 1
     return start

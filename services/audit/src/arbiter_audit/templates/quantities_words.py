@@ -12,10 +12,13 @@ from arbiter_audit.facts.quantities_topics import LINKS, after, before
 
 _ARTICLE = r"(?:(?:a|an|the|its|their)\s+)?(?:total\s+of\s+)?(?:about\s+)?"
 _MODAL = r"(?P<modal>\b(?:must|shall|does|do|will|may|should|can|is|are)\s+)?"
-_WHEN = r"(?:at\s+any\s+time\s+|on\s+any\s+day\s+|in\s+(?:aggregate|total)\s+|ever\s+)?"
+_WHEN = (
+    r"(?:at\s+any\s+time\s+|on\s+any\s+day\s+|in\s+(?:aggregate|total|any\s+case)\s+|"
+    r"ever\s+)?"
+)
 
 LIMIT_FRAME = re.compile(
-    rf"{_MODAL}(?:\bnot\s+{_WHEN}(?:exceed|be\s+(?:more|greater|higher)\s+than|be\s+above|"
+    rf"{_MODAL}(?:\bnot(?:\s*,[^,]{{1,40}},)?\s+{_WHEN}(?:exceed(?:\s+a\s+maximum\s+of)?|be\s+(?:more|greater|higher)\s+than|be\s+above|"
     r"rise\s+above|go\s+above|be\s+in\s+excess\s+of)|\bnot\s+exceeding|"
     r"\b(?:no|not)\s+(?:more|greater|higher)\s+than|\b(?:a\s+|the\s+)?maximum\s+(?:of|is)|"
     r"\bcapped\s+at|\blimited\s+to|\bup\s+to(?:\s+a\s+maximum\s+of)?|"
@@ -59,12 +62,18 @@ _CHANGE = re.compile(
 )
 _HOLDING_VERB = re.compile(
     r"\b(?:maintain|maintains|hold|holds|have|has|keep|keeps|posted|post|incur|incurs|"
-    r"invest|invests|borrow|borrows|retain|retains|grant|grants)\s+(?:any\s+)?",
+    r"invest|invests|borrow|borrows|retain|retains|grant|grants|own|owns)\s+(?:any\s+)?",
     re.IGNORECASE,
 )
 _EXCEPTION = re.compile(
     r"\b(?:except|excluding|other\s+than|save)\s+(?:in\s+the\s+case\s+of\s+|for\s+|where\s+|"
-    r"when\s+|that\s+)?(?:an?\s+|the\s+)?(?P<x>[^,;:.()]+)|\bunless\s+(?P<y>[^,;:.()]+)",
+    r"when\s+|that\s+)?(?:an?\s+|the\s+)?(?P<x>(?:[^,;:.()]|\.(?=\d))+)|"
+    r"\bunless\s+(?P<y>(?:[^,;:.()]|\.(?=\d))+)",
+    re.IGNORECASE,
+)
+_REFERENCE = re.compile(
+    r"^(?:as\s+(?:provided|set\s+out|specified|permitted)\s+(?:in|by|under)\s+)?"
+    r"(?:Rules?|sections?|paragraphs?|chapters?|Part|Schedule|Article)\b",
     re.IGNORECASE,
 )
 _PARTY = re.compile(
@@ -74,11 +83,17 @@ _PARTY = re.compile(
 _NEGATING = re.compile(r"\b(?:except|excluding|other\s+than|unless|save)\b[^,;]*$", re.IGNORECASE)
 
 
+CLAUSE_WINDOW = 600
+"""How far before a figure its duty and "if"/"upon" are looked for: a header and an item
+or two of a list, so that "upon: (a) ...; (b) an increase of at least 1%" is one clause."""
+
+
 def conditional_before(sentence: str, at: int) -> bool:
     """Whether the figure at `at` sits in an "if"/"where" clause of the duty, so that it
     says when the duty arises rather than what it requires."""
-    duties = list(_DUTY_BEFORE.finditer(sentence, 0, at))
-    start = duties[-1].end() if duties else 0
+    window = max(0, at - CLAUSE_WINDOW)
+    duties = list(_DUTY_BEFORE.finditer(sentence, window, at))
+    start = duties[-1].end() if duties else window
     return bool(_CONDITIONAL.search(sentence, start, at))
 
 
@@ -124,9 +139,8 @@ def party_in(text: str) -> str:
 
 
 def exceptions_in(text: str) -> tuple[str, ...]:
-    """The "except ..." and "unless ..." clauses of `text`, in the rule's words."""
-    return tuple(
-        " ".join((m.group("x") or m.group("y")).split())
-        for m in _EXCEPTION.finditer(text)
-        if (m.group("x") or m.group("y")).strip()
-    )
+    """The "except ..." and "unless ..." clauses of `text`, in the rule's words. One that
+    only points to another rule ("except as provided in Rule 9.3.7") is that rule's to
+    say, not a fact a situation could state."""
+    clauses = (" ".join((m.group("x") or m.group("y")).split()) for m in _EXCEPTION.finditer(text))
+    return tuple(c for c in clauses if c and not _REFERENCE.match(c))
