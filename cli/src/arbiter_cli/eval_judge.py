@@ -75,24 +75,31 @@ async def judge_direct(
     seconds: float,
 ) -> Judged:
     """Research on the situation (the request the gateway's judgement plan makes), then
-    Judge with what it found; both within `seconds`."""
+    Judge with what it found; both within `seconds`. A failed Judge keeps what research
+    found (its recall is research's own measure); the error names the failed call."""
     judged = Judged()
     started = time.perf_counter()
     passages: list[common_pb2.Passage] = []
     request = search_pb2.ResearchRequest(query=case.situation)
-    async for response in search.Research(request, timeout=seconds):
-        if response.HasField("result"):
-            passages = list(response.result.passages)
+    try:
+        async for response in search.Research(request, timeout=seconds):
+            if response.HasField("result"):
+                passages = list(response.result.passages)
+    except grpc.aio.AioRpcError as exc:
+        return Judged(got=FAILED, note=f"Research {exc.code().name}: {exc.details()}")
     judged.researched = frozenset(p.source_id for p in passages if p.source_id)
     left = max(seconds - (time.perf_counter() - started), 0.001)
     judging = time.perf_counter()
     judge = audit_pb2.JudgeRequest(situation=case.situation, passages=passages)
-    async for answer in audit.Judge(judge, timeout=left):
-        if answer.HasField("result"):
-            read_verdict(answer.result.verdict, judged)
-            judged.judge_seconds = time.perf_counter() - judging
+    try:
+        async for answer in audit.Judge(judge, timeout=left):
+            if answer.HasField("result"):
+                read_verdict(answer.result.verdict, judged)
+                judged.judge_seconds = time.perf_counter() - judging
+    except grpc.aio.AioRpcError as exc:
+        judged.got, judged.note = FAILED, f"Judge {exc.code().name}: {exc.details()}"
     judged.seconds = time.perf_counter() - started
-    if judged.judge_seconds is None:
+    if judged.judge_seconds is None and not judged.failed:
         judged.note = "Judge ended without a result"
     return judged
 
