@@ -37,6 +37,23 @@ BOUNDARIES = frozenset(
 )
 """Words that end a noun phrase read backwards or forwards."""
 
+DONE_AS_THING = {
+    "lent": "loan",
+    "lends": "loan",
+    "loaned": "loan",
+    "borrowed": "borrowing",
+    "borrows": "borrowing",
+    "invested": "investment",
+    "invests": "investment",
+    "deposited": "deposit",
+    "deposits": "deposit",
+    "paid": "payment",
+    "pays": "payment",
+    "transferred": "transfer",
+}
+"""A verb with no object before the figure: the figure is the thing done ("lent USD 26
+million" is a loan of USD 26 million)."""
+
 DETERMINERS = frozenset(
     ["a", "an", "the", "its", "their", "his", "her", "our", "this", "that", "these", "those", "one"]
 )
@@ -78,6 +95,11 @@ def before(sentence: str, at: int) -> Phrase | None:
     while i >= 0 and tokens[i].group().lower() in LINKS:
         i -= 1
     phrase = _collect_back(tokens, i)
+    if phrase is None and i >= 0 and tokens[i].group().lower() in DONE_AS_THING:
+        # "it lent USD 26 million": what was lent is a loan.
+        word = tokens[i]
+        thing = DONE_AS_THING[word.group().lower()]
+        return Phrase(thing, window + word.start(), window + word.end())
     if phrase is None and i >= 0 and tokens[i].group() == ",":
         # "X, including Y, reached 40%": the phrase is X, before the parenthetical.
         j = i - 1
