@@ -12,7 +12,7 @@ import pytest
 from arbiter_analysis.findings import sample
 from arbiter_cli import finding_reports
 from arbiter_cli.main import main
-from arbiter_cli.sources import CONTENTS, MarkdownFolder, SourceError
+from arbiter_cli.sources import CONTENTS, FINDING_KEYS, MarkdownFolder
 
 from tests.support.corpus import CORPUS
 
@@ -67,7 +67,7 @@ def test_one_report_per_finding_each_labelled_sample_data(
             "rulebook",
             "doc_type",
             "effective_date",
-        } | set(finding_reports.FINDING_KEYS)
+        } | set(FINDING_KEYS)
         text = (written / name).read_text(encoding="utf-8")
         assert text.split("\n")[2].startswith("**Sample data** (seed ")
 
@@ -141,13 +141,6 @@ def test_an_unwritable_folder_is_a_sentence(
     assert "Traceback" not in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=SourceError,
-    reason="arbiter_cli/sources.py accepts only document_id, title, rulebook, doc_type, "
-    "effective_date and version in contents.json; it must also accept "
-    "finding_reports.FINDING_KEYS (see the precedents report)",
-)
 def test_arbiter_ingest_reads_the_folder(written: Path) -> None:
     folder = MarkdownFolder.open(written)
     first = next(folder.documents())

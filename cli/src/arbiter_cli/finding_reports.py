@@ -27,27 +27,6 @@ from arbiter_cli.sources import CONTENTS
 
 DOC_TYPE = "finding"
 """The document type search files the reports under (`arbiter_search.ingest.findings`)."""
-FINDING_KEYS = (
-    "finding_id",
-    "label",
-    "firm",
-    "firm_id",
-    "firm_type",
-    "audit_id",
-    "severity",
-    "status",
-    "cites",
-    "rule_refs",
-    "issue",
-    "criteria",
-    "action_required",
-    "outcome",
-    "decided_on",
-    "penalty_usd",
-)
-"""The metadata a report's contents.json entry carries besides the keys every markdown
-document may have (document_id, title, rulebook, doc_type, effective_date). Search reads
-`cites`, `severity`, `outcome`, `penalty_usd` and `decided_on`; the rest travel with it."""
 MAX_CRITERIA_CHARS = 1_000
 """The rule's words in the metadata are cut here (a metadata value may hold 8,192); the
 report quotes them whole."""

@@ -32,7 +32,28 @@ from arbiter.search.v1 import search_pb2
 
 CONTENTS = "contents.json"
 REQUIRED_KEYS = ("document_id", "title")
-OPTIONAL_KEYS = ("rulebook", "doc_type", "effective_date", "version")
+FINDING_KEYS = (
+    "finding_id",
+    "label",
+    "firm",
+    "firm_id",
+    "firm_type",
+    "audit_id",
+    "severity",
+    "status",
+    "cites",
+    "rule_refs",
+    "issue",
+    "criteria",
+    "action_required",
+    "outcome",
+    "decided_on",
+    "penalty_usd",
+)
+"""The metadata a report's contents.json entry carries besides the keys every markdown
+document may have (document_id, title, rulebook, doc_type, effective_date). Search reads
+`cites`, `severity`, `outcome`, `penalty_usd` and `decided_on`; the rest travel with it."""
+OPTIONAL_KEYS = ("rulebook", "doc_type", "effective_date", "version", *FINDING_KEYS)
 MAX_FILE_BYTES = 12 * 1024 * 1024
 """A markdown file travels as one message; the channel allows 16 MiB."""
 MARKDOWN_SUFFIXES = (".md", ".markdown")
