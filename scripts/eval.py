@@ -1,9 +1,11 @@
 """make eval: Text2SQL execution accuracy on the findings dev questions and the held-out
 ones (`arbiter eval-sql --json`, each on a throwaway cluster and offline analysis service),
 then the retrieval ablation on ObliQA dev and ObliQA-MP val, each row one `arbiter eval
---json` run against a search service started on its own store; writes each part's results
-between its markers in docs/eval.md and leaves the rest of the file alone.
-`--sql-only` runs the Text2SQL part alone."""
+--json` run against a search service started on its own store, then the judgement of the
+labelled situations (`arbiter eval-judge --json`, direct and through a gateway, offline, on
+that search service); writes each part's results between its markers in docs/eval.md and
+leaves the rest of the file alone. `--sql-only` runs the Text2SQL part alone,
+`--judge-only` the judgement part alone."""
 
 from __future__ import annotations
 
@@ -24,7 +26,9 @@ from pathlib import Path
 import grpc
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_cli import suite
+from arbiter_cli.eval_judge_report import markdown_table as judge_table
 from arbiter_cli.eval_sql_report import markdown_table
+from arbiter_cli.postgres import DATABASE_SETTINGS
 from arbiter_search.store.milvus import LITE_HINT
 from bench import machine
 
@@ -38,6 +42,11 @@ NOT_BUILT = "(stage not built yet)"
 SQL_RESULTS = ("<!-- sql results: written by scripts/eval.py -->", "<!-- /sql results -->")
 FINDINGS_DEV = DATA_DIR.parent / "findings" / "questions_dev.jsonl"
 HELD_OUT = REPO / "tests" / "analysis" / "text2sql" / "heldout.jsonl"
+JUDGE_RESULTS = (
+    "<!-- judgement results: written by scripts/eval.py -->",
+    "<!-- /judgement results -->",
+)
+JUDGEMENT_DEV = DATA_DIR.parent / "judgement" / "scenarios_dev.jsonl"
 
 
 @dataclass(frozen=True)
@@ -295,6 +304,15 @@ def latency(data: Dataset, target: str, *, queries: int) -> tuple[list[str], lis
     return lines, commands
 
 
+def typed(argv: list[str], services: dict[str, str] | None = None) -> str:
+    """An `arbiter` command as a reader would type it from the checkout: the data folder
+    as `$ARBITER_DATA_DIR/..`, each service's address as `$<SERVICE>`."""
+    text = shlex.join(["arbiter", *argv[1:]]).replace(str(DATA_DIR.parent), "$ARBITER_DATA_DIR/..")
+    for service, target in (services or {}).items():
+        text = text.replace(target, f"${service.upper()}")
+    return text.replace(str(REPO) + "/", "")
+
+
 def text2sql(out: Path) -> None:
     """`arbiter eval-sql` on the dev and held-out questions, each on its own throwaway
     cluster and offline service; the table, the answers and the commands into `out`."""
@@ -318,12 +336,7 @@ def text2sql(out: Path) -> None:
         summary = json.loads(lines[-1])
         print(f"  accuracy {summary['accuracy']:.3f}  p50 {summary['p50_ms']:.0f} ms")
         runs.append((f"{title}, {summary['total']} questions", summary))
-        shown_argv = ["arbiter", *argv[1:]]
-        commands.append(
-            shlex.join(shown_argv)
-            .replace(str(DATA_DIR.parent), "$ARBITER_DATA_DIR/..")
-            .replace(str(REPO) + "/", "")
-        )
+        commands.append(typed(argv))
     results = [
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; {git_state()}.",
         "Offline provider, the sample of seed 2026, today 2026-01-15, one call at a time.",
@@ -340,6 +353,78 @@ def text2sql(out: Path) -> None:
     print(f"eval: wrote the Text2SQL results to {out}")
 
 
+def judgement_workers(search: str) -> list[suite.Running]:
+    """Audit (calling `search`), planner, analysis (no findings database) and a gateway on
+    them, offline, on free loopback ports; the gateway last. Stopped by the caller."""
+    env = {"LLM_PROVIDER": "offline", "SEARCH_TARGET": search}
+    no_database = dict.fromkeys(DATABASE_SETTINGS, "")
+    running: list[suite.Running] = []
+    try:
+        for name, extra in (("audit", {}), ("planner", {}), ("analysis", no_database)):
+            running.append(suite.start(name, port=0, env={**env, **extra}, log_dir=STORE / "logs"))
+        targets = {f"{r.name.upper()}_TARGET": r.target for r in running}
+        gateway = suite.start("gateway", port=0, env={**env, **targets}, log_dir=STORE / "logs")
+        running.append(gateway)
+    except BaseException:
+        for r in running:
+            suite.stop(r.process)
+        raise
+    return running
+
+
+def judgement(search: str, out: Path) -> None:
+    """`arbiter eval-judge` on the dev situations, offline: Research then Judge directly,
+    and each situation asked through a gateway; the table, the commands and each run's
+    per-case JSON (kept in .data/eval/) into `out`."""
+    if not JUDGEMENT_DEV.exists():
+        raise SystemExit(f"eval: missing {JUDGEMENT_DEV}; set ARBITER_DATA_DIR")
+    workers = judgement_workers(search)
+    by_name = {r.name: r.target for r in workers}
+    direct = ["--direct", "--search", search, "--audit", by_name["audit"]]
+    plans = (
+        ("direct", "Research, then Judge", direct),
+        ("gateway", "through the gateway (Ask)", ["--gateway", by_name["gateway"]]),
+    )
+    runs, commands = [], []
+    try:
+        for name, title, flags in plans:
+            argv = [ARBITER, "eval-judge", "--cases", str(JUDGEMENT_DEV), "--json", *flags]
+            print(f"eval: judgement, {title}")
+            done = subprocess.run(argv, capture_output=True, text=True)
+            lines = done.stdout.strip().splitlines()
+            # Exit 1 is a run whose failed calls the summary counts and lists.
+            if done.returncode not in (0, 1) or not lines:
+                why = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                raise SystemExit(f"eval: arbiter eval-judge failed (exit {done.returncode}): {why}")
+            (STORE / f"judge-{name}.json").write_text(lines[-1] + "\n")
+            summary = json.loads(lines[-1])
+            print(f"  macro-F1 {summary['macro_f1']:.3f}  p50 {summary['p50_ms']:.0f} ms")
+            runs.append((f"{title}, {summary['cases']} situations", summary))
+            commands.append(typed(argv, {**by_name, "search": search}))
+    finally:
+        for r in reversed(workers):
+            suite.stop(r.process)
+    results = [
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; {git_state()}.",
+        "Offline provider, one situation at a time; search on the eval store (the ObliQA",
+        "corpus, no findings: no precedents); each situation is asked through the gateway",
+        "followed by `Is this a breach of the rules?`. Research recall through the gateway is",
+        "measured on the rules the verdict assesses (the stream does not carry research's",
+        "passages).",
+        "",
+        *judge_table(runs),
+        "",
+        "Commands (`$SEARCH`, `$AUDIT`, `$GATEWAY`: the services `make eval` started; each"
+        " run's per-case results are kept in `.data/eval/judge-*.json`):",
+        "",
+        "```",
+        *commands,
+        "```",
+    ]
+    write_doc(out, results, JUDGE_RESULTS)
+    print(f"eval: wrote the judgement results to {out}")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--limit", type=int, default=int(os.environ.get("EVAL_LIMIT", "200")))
@@ -354,9 +439,13 @@ def main() -> int:
     latency_default = int(os.environ.get("EVAL_LATENCY_QUERIES", "100"))
     p.add_argument("--latency-queries", type=int, default=latency_default)
     p.add_argument("--out", default=str(REPO / "docs" / "eval.md"))
-    p.add_argument("--sql-only", action="store_true", help="the Text2SQL part alone")
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--sql-only", action="store_true", help="the Text2SQL part alone")
+    only.add_argument("--judge-only", action="store_true", help="the judgement part alone")
     args = p.parse_args()
     STORE.mkdir(parents=True, exist_ok=True)
+    if args.judge_only:
+        return judgement_only(Path(args.out))
     text2sql(Path(args.out))
     if args.sql_only:
         return 0
@@ -390,6 +479,7 @@ def main() -> int:
         table, ran = latency(dev, search.target, queries=args.latency_queries)
         sections += table
         commands += ran
+        judgement(search.target, Path(args.out))
     finally:
         suite.stop(search.process)
     minutes = (time.perf_counter() - started) / 60
@@ -426,6 +516,22 @@ def main() -> int:
     ]
     write_doc(Path(args.out), results)
     print(f"eval: wrote {args.out} in {minutes:.1f} min")
+    return 0
+
+
+def judgement_only(out: Path) -> int:
+    """The judgement part alone, on the eval store's search service (filled first if
+    it is empty)."""
+    corpus = DATA_DIR / "corpus.jsonl"
+    missing = [str(f) for f in (corpus, JUDGEMENT_DEV) if not f.exists()]
+    if missing:
+        raise SystemExit(f"eval: missing {', '.join(missing)}; set ARBITER_DATA_DIR")
+    search, ingest_note = start_search(corpus)
+    print(ingest_note)
+    try:
+        judgement(search.target, out)
+    finally:
+        suite.stop(search.process)
     return 0
 
 
