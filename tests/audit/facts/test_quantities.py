@@ -137,6 +137,13 @@ def test_an_approximate_figure_says_so_in_words() -> None:
 def test_a_count_of_shares_is_an_amount_in_shares_not_money() -> None:
     fact = _only("The director sold 15,000 shares in the issuer during a closed period.")
     assert (fact.kind, fact.unit, fact.quantity) == (FactKind.AMOUNT, "shares", 15_000)
+    assert (fact.topic, fact.text) == ("shares", "shares: 15,000 shares")
+
+
+def test_a_sum_received_or_lent_is_a_receipt_or_a_loan() -> None:
+    received = _only("On 2 May a broker received USD 90,000 from a retail client.")
+    lent = _only("The bank lent USD 3 million to its largest depositor.")
+    assert (received.topic, lent.topic) == ("receipt", "loan")
 
 
 def test_a_percentage_written_in_words() -> None:

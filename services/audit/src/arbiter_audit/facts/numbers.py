@@ -100,10 +100,28 @@ PERCENT = re.compile(rf"(?P<num>{DIGITS})\s?{_PER_CENT}")
 PERCENT_IN_WORDS = re.compile(rf"(?P<num>{NUMBER})\s?{_PER_CENT}")
 RATIO = re.compile(r"(?=\d)(?<![\d.,])(?P<num>\d+(?:\.\d+)?)\s?(?::\s?1|\s+to\s+1)\b")
 """A ratio to one: "50:1", "30 to 1" (leverage)."""
-_COUNTED = (
-    r"(?i:shares|units|securities|contracts|lots|bonds|sukuk|customers|clients|investors|"
-    r"unitholders|transactions|accounts|employees|policies|policyholders)\b"
+COUNTED = frozenset(
+    [
+        "shares",
+        "units",
+        "securities",
+        "contracts",
+        "lots",
+        "bonds",
+        "sukuk",
+        "customers",
+        "clients",
+        "investors",
+        "unitholders",
+        "transactions",
+        "accounts",
+        "employees",
+        "policies",
+        "policyholders",
+    ]
 )
+"""The things a count of which is an AMOUNT with the thing as its unit."""
+_COUNTED = rf"(?i:{'|'.join(sorted(COUNTED))})\b"
 
 
 def _count(number: str) -> re.Pattern[str]:

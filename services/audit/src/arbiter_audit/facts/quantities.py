@@ -88,6 +88,9 @@ def _fact(sentence: str, offset: int, figure: Figure, was: Figure | None) -> Fac
         words = f"{'under' if bound == '<' else 'over'} {words}"
     elif approx:
         words = f"about {words}"
+    if figure.unit in numbers.COUNTED:
+        # A count names what it counts: "fourteen employees" is 14 employees.
+        topic, words = figure.unit, f"{figure.value:,g} {figure.unit}"
     kind = FactKind.PROPORTION if figure.unit in ("%", "ratio") else FactKind.AMOUNT
     return Fact(
         kind=kind,

@@ -19,7 +19,7 @@ LINKS = frozenset(
     totaling totalled totaled total worth amounting amounted amounts came comes about
     approximately around roughly nearly almost some just only over under below above more
     less than exceeding up down by both each then now still remained remains valued
-    representing represented
+    representing represented back
     """.split()  # noqa: SIM905 - a word list reads better as prose
 )
 """Words between a figure and what it measures ("stood at about", "equal to")."""
@@ -32,6 +32,7 @@ BOUNDARIES = frozenset(
     lends extended extends granted grants paid pays with and or after before when while
     that which who whom where to for by against at from into than if but so as was were is
     are saw sees let lets advertising advertised offering offered carrying carried must
+    received receives receive collected collects accepted accepts sent sends
     shall should may will would can could it they them not
     """.split()  # noqa: SIM905
 )
@@ -50,6 +51,12 @@ DONE_AS_THING = {
     "paid": "payment",
     "pays": "payment",
     "transferred": "transfer",
+    "received": "receipt",
+    "receives": "receipt",
+    "collected": "receipt",
+    "accepted": "receipt",
+    "sent": "payment",
+    "sends": "payment",
 }
 """A verb with no object before the figure: the figure is the thing done ("lent USD 26
 million" is a loan of USD 26 million)."""
