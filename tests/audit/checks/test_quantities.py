@@ -237,3 +237,18 @@ def test_a_condition_without_a_figure_and_no_facts_at_all() -> None:
 def test_hostile_situations_end_in_a_check(situation: str) -> None:
     for condition in read(passage_text(RETAIL_MARGIN)):
         assert check(condition, _facts(situation)).compliance in (MET, NOT_MET, UNSURE)
+
+
+def test_a_requirement_is_not_the_thing_required() -> None:
+    minimum = read("A Captive Insurer must hold capital of at least USD 500,000.")[0]
+    facts = _facts("Its capital requirement is USD 200,000 and its technical risk is USD 90,000.")
+    result = check(minimum, facts)
+    _decided(result, UNSURE)
+    assert "capital" in result.missing
+
+
+def test_phrases_with_different_heads_are_not_paired() -> None:
+    early_warning = read_trigger(passage_text(EARLY_WARNING))
+    assert early_warning is not None
+    facts = _facts("The firm has a capital requirement of USD 250,000 and 40 employees.")
+    _decided(check(early_warning, facts), UNSURE)

@@ -18,6 +18,10 @@ _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 _WORD = re.compile(r"[A-Za-z][\w-]*")
 _SUM = re.compile(r"\b(?:sum|total|combined|all)\b", re.IGNORECASE)
 _CODE = re.compile(r"\b(?P<kind>class|category)\s+(?P<code>\d[A-Za-z]?|[A-Z])\b", re.IGNORECASE)
+_PREPOSITION = re.compile(r"\s+(?:of|on|in|to|for|at|against|under)\s+", re.IGNORECASE)
+_GENERAL = topic_stems("value amount level size total sum number aggregate")
+"""Words whose phrase is named by what they are "of"."""
+_REQUIREMENT = topic_stems("requirement requirements limit minimum threshold charge component")
 _GENERIC_PARTY = frozenset({"authoris", "authorised", "person", "firm", "entity", "relevant"})
 
 
@@ -49,9 +53,34 @@ def is_sum(words: str) -> bool:
 
 
 def comparable(rule_words: str, topic: str) -> bool:
-    """Whether a fact's topic can stand for a rule's measure at all: a topic, and not a
-    total when the rule measures each thing on its own."""
-    return bool(topic) and not (is_sum(topic) and not is_sum(rule_words))
+    """Whether a fact's topic can stand for a rule's measure at all: not a total when the
+    rule measures each thing on its own, not a requirement when the rule measures what is
+    required ("capital requirement" is not "capital"), and one of the two phrases naming
+    the other's head ("capital resources" and "capital requirement" name different
+    things)."""
+    if not topic or (is_sum(topic) and not is_sum(rule_words)):
+        return False
+    rule, fact = spelled_out(rule_words, topic), spelled_out(topic, rule_words)
+    rule_stems, fact_stems = topic_stems(rule), topic_stems(fact)
+    if (fact_stems & _REQUIREMENT) - rule_stems:
+        return False
+    rule_head, fact_head = head(rule), head(fact)
+    return not rule_head or not fact_head or rule_head in fact_stems or fact_head in rule_stems
+
+
+def head(phrase: str) -> str:
+    """The stem of a phrase's head noun: the last word before its first preposition, or
+    what a general word is "of" ("value of the exposure": "exposure")."""
+    fallback = ""
+    for part in _PREPOSITION.split(phrase):
+        last = next((w for w in reversed(part.split()) if topic_stems(w)), "")
+        if not last:
+            continue
+        word = min(topic_stems(last))
+        if word not in _GENERAL:
+            return word
+        fallback = fallback or word
+    return fallback
 
 
 @dataclass(frozen=True)
