@@ -252,3 +252,8 @@ def test_phrases_with_different_heads_are_not_paired() -> None:
     assert early_warning is not None
     facts = _facts("The firm has a capital requirement of USD 250,000 and 40 employees.")
     _decided(check(early_warning, facts), UNSURE)
+
+
+def test_a_share_of_another_base_is_not_compared() -> None:
+    facts = _facts("The fund's borrowings reached 35% of its net asset value.")
+    _decided(check(_rule(FUND_BORROWING), facts), UNSURE)

@@ -19,6 +19,7 @@ from arbiter_audit.checks.quantities_pairing import (
     closeness,
     comparable,
     exception_standing,
+    names_base,
     party_standing,
     scope_standing,
     share,
@@ -78,9 +79,7 @@ def _figure(condition: Condition, head: str, facts: list[Fact]) -> Figure | str:
         for fact in sorted(facts, key=lambda f: closeness(head, f.topic), reverse=True):
             if fact.unit != "%" or fact.quantity is None or not comparable(head, fact.topic):
                 continue
-            if closeness(head, fact.topic)[0] > 0 and (
-                not base or closeness(base, fact.topic)[0] > 0
-            ):
+            if closeness(head, fact.topic)[0] > 0 and (not base or names_base(base, fact.topic)):
                 return stated(fact, head)
         if base:
             return _computed(head, base, facts)

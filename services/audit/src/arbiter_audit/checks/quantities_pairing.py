@@ -22,6 +22,12 @@ _PREPOSITION = re.compile(r"\s+(?:of|on|in|to|for|at|against|under)\s+", re.IGNO
 _GENERAL = topic_stems("value amount level size total sum number aggregate")
 """Words whose phrase is named by what they are "of"."""
 _REQUIREMENT = topic_stems("requirement requirements limit minimum threshold charge component")
+_CONTRASTS = tuple(
+    (a, b)
+    for x, y in (("gross", "net"), ("long", "short"), ("secured", "unsecured"), ("buy", "sell"))
+    for a, b in ((x, y), (y, x))
+)
+"""Words that make the same measure another one ("gross asset value", "net asset value")."""
 _GENERIC_PARTY = frozenset({"authoris", "authorised", "person", "firm", "entity", "relevant"})
 
 
@@ -64,8 +70,23 @@ def comparable(rule_words: str, topic: str) -> bool:
     rule_stems, fact_stems = topic_stems(rule), topic_stems(fact)
     if (fact_stems & _REQUIREMENT) - rule_stems:
         return False
+    if _contrasted(rule_stems, fact_stems):
+        return False
     rule_head, fact_head = head(rule), head(fact)
     return not rule_head or not fact_head or rule_head in fact_stems or fact_head in rule_stems
+
+
+def names_base(base: str, topic: str) -> bool:
+    """Whether a percentage's topic ("borrowings of gross asset value of the fund") is a
+    share of the rule's base ("gross asset value of the Fund Property"): most of the
+    base's words, and none that make it another measure ("net asset value")."""
+    rule, fact = spelled_out(base, topic), spelled_out(topic, base)
+    contrasted = _contrasted(topic_stems(rule), topic_stems(fact))
+    return not contrasted and overlap(rule, fact) >= 0.5
+
+
+def _contrasted(rule_stems: set[str], fact_stems: set[str]) -> bool:
+    return any(a in rule_stems and b in fact_stems for a, b in _CONTRASTS)
 
 
 def head(phrase: str) -> str:
