@@ -398,7 +398,7 @@ def judgement(search: str, out: Path) -> None:
                 raise SystemExit(f"eval: arbiter eval-judge failed (exit {done.returncode}): {why}")
             (STORE / f"judge-{name}.json").write_text(lines[-1] + "\n")
             summary = json.loads(lines[-1])
-            print(f"  macro-F1 {summary['macro_f1']:.3f}  p50 {summary['p50_ms']:.0f} ms")
+            print(f"  macro-F1 {summary['macro_f1']:.3f}  p50 {summary['p50_ms'] or '-'} ms")
             runs.append((f"{title}, {summary['cases']} situations", summary))
             commands.append(typed(argv, {**by_name, "search": search}))
     finally:

@@ -236,7 +236,7 @@ async def test_the_human_report_names_each_case(
     assert code == 1
     assert "4 cases; direct via search" in out
     assert "disposition accuracy" in out and "0.500 (2/4)" in out
-    assert "macro-F1" in out and "trial rate" in out and "Judge alone" in out
+    assert "macro-F1" in out and "trial rate" in out and "p50 / p99 Judge alone" in out
     lines = out.splitlines()
     assert any("WRONG C2" in line and "COMPLIANT" in line and "BREACH" in line for line in lines)
     assert any("ok    C1" in line and " cited" in line for line in lines)

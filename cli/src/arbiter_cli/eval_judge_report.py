@@ -43,8 +43,13 @@ def _label(s: LabelScore) -> JSON:
     }
 
 
-def _ms(seconds: Sequence[float], q: float) -> float:
-    return round(percentile([s * 1000 for s in seconds], q), 1)
+def _ms(seconds: Sequence[float], q: float) -> float | None:
+    """A percentile in milliseconds; None for no timings (every call failed)."""
+    return round(percentile([s * 1000 for s in seconds], q), 1) if seconds else None
+
+
+def _ms_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} ms"
 
 
 def _case_line(s: Scored) -> JSON:
@@ -90,13 +95,12 @@ class JudgeSummary:
         return [f"{s.case.id}: {s.judged.note}" for s in self.scored if s.judged.failed]
 
     def latency_ms(self, q: float, *, judge_only: bool = False) -> float | None:
-        """A percentile of the answered cases' time (of the Judge call alone, where
-        the tool made it itself; None when it did not)."""
+        """A percentile of the answered cases' time, or of the Judge call alone where
+        the tool made it itself; None when there is no such time."""
         answered = [s.judged for s in self.scored if not s.judged.failed]
         if not judge_only:
             return _ms([j.seconds for j in answered], q)
-        judged = [j.judge_seconds for j in answered if j.judge_seconds is not None]
-        return _ms(judged, q) if judged else None
+        return _ms([j.judge_seconds for j in answered if j.judge_seconds is not None], q)
 
     def to_json(self) -> JSON:
         """The `--json` object (fields as the text output names them)."""
@@ -137,8 +141,8 @@ class JudgeSummary:
     def table(self) -> str:
         """The human report: the measures, per label, per rulebook, per case."""
         m = self.measures
-        judge_p50 = self.latency_ms(0.5, judge_only=True)
-        judge = "" if judge_p50 is None else f"; Judge alone {judge_p50:.0f} ms"
+        judge = [_ms_text(self.latency_ms(q, judge_only=True)) for q in (0.5, 0.99)]
+        latency = [_ms_text(self.latency_ms(q)) for q in (0.5, 0.99)]
         lines = [
             f"{len(self.scored)} cases; {self.mode} via {self.service}",
             "",
@@ -153,8 +157,8 @@ class JudgeSummary:
             _row("  on correct cases", m.citation_recall_correct),
             _row("research recall", m.research_recall) + f"  from {self.research_from}",
             _row("trial rate", m.trial_rate) + f"  ({m.overturned} overturned)",
-            f"  {'p50 / p99 per case':<28} {self.latency_ms(0.5):.0f} ms / "
-            f"{self.latency_ms(0.99):.0f} ms{judge}",
+            f"  {'p50 / p99 per case':<28} {' / '.join(latency)}",
+            f"  {'p50 / p99 Judge alone':<28} {' / '.join(judge)}",
             f"  {'wall':<28} {self.wall_s:.1f} s",
             "",
             "  per rulebook (first governing passage): accuracy, citation recall",
@@ -208,8 +212,14 @@ def _latency_cell(run: JSON, prefix: str) -> str:
     return f"{p50} / {p99}"
 
 
+LISTED_IDS = 12
+"""Most case ids a docs cell lists (the rest are counted; the JSON keeps them all)."""
+
+
 def _ids_cell(run: JSON, key: str, empty: str) -> str:
-    return " ".join(map(str, _listed(run, key))) or empty
+    ids = [str(i) for i in _listed(run, key)]
+    more = f" and {len(ids) - LISTED_IDS} more" if len(ids) > LISTED_IDS else ""
+    return " ".join(ids[:LISTED_IDS]) + more or empty
 
 
 MARKDOWN_ROWS: tuple[tuple[str, Callable[[JSON], str]], ...] = (
