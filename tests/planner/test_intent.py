@@ -54,3 +54,31 @@ def test_decomposition(question: str, parts: int) -> None:
 def test_thin_parts_stay_with_their_neighbour() -> None:
     question = "How many findings per rulebook in 2024, and what is the trend?"
     assert QueryDecomposer().split(question) == [question]
+
+
+def classify(question: str) -> dict[str, object]:
+    task = IntentClassifier(OfflineLLM()).task
+    return task.run_offline(TaskInput(values={"question": question}))
+
+
+def test_the_statements_before_a_judgement_are_its_situation() -> None:
+    # Split at ";" the first part reads as research; it is the situation being judged.
+    question = (
+        "A custodian keeps due-diligence evidence for each CRS report for seven years; "
+        "in 2024 it destroyed the records supporting the report it filed in 2017. "
+        "Is this a breach of the rules?"
+    )
+    output = classify(question)
+    assert output["intent"] == "JUDGEMENT"
+    [sub] = output["sub_queries"]  # type: ignore[misc]
+    assert sub["query"].startswith("A custodian keeps due-diligence evidence")
+    assert "destroyed the records" in sub["query"]
+
+
+def test_a_research_question_before_a_judgement_stays_a_question_of_its_own() -> None:
+    question = (
+        "What records must a CRS custodian keep? Separately, a custodian destroyed its "
+        "2017 CRS records in 2024 - is that a breach?"
+    )
+    intents = [s["intent"] for s in classify(question)["sub_queries"]]  # type: ignore[attr-defined]
+    assert intents == ["RESEARCH", "JUDGEMENT"]

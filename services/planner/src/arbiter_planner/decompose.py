@@ -62,6 +62,12 @@ class QueryDecomposer:
         return [p for p in parts if p] or [text]
 
 
+def is_question(part: str) -> bool:
+    """Whether a part asks something (ends with "?" or starts with a question word),
+    rather than states it."""
+    return part.rstrip().endswith("?") or _QUESTION_START.match(part) is not None
+
+
 def _thin(part: str) -> bool:
     needed = MIN_QUESTION_KEYWORDS if _QUESTION_START.match(part) else MIN_KEYWORDS
     return len(keywords(part)) < needed

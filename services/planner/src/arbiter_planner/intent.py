@@ -14,7 +14,7 @@ from arbiter_kit.errors import DeadlineExceeded
 from arbiter_llm import JSON, LLM, Outcome, Task, TaskInput, TaskResult, Usage, run_rules
 from arbiter_text import keywords
 
-from arbiter_planner.decompose import QueryDecomposer
+from arbiter_planner.decompose import QueryDecomposer, is_question
 
 INTENTS: dict[str, common_pb2.Intent] = {
     "RESEARCH": common_pb2.INTENT_RESEARCH,
@@ -167,6 +167,7 @@ class OfflineIntentRules:
             counted = part[: follow_up.start()].strip()
             judged.append((counted, *classify_part(counted)))
             judged.append((part, "RESEARCH", confidence, "what the rules found require"))
+        judged = facts_join_their_judgement(judged)
         sub_queries = [{"query": part, "intent": intent} for part, intent, _, _ in judged]
         if len(judged) == 1:
             _, intent, confidence, why = judged[0]
@@ -184,6 +185,34 @@ class OfflineIntentRules:
             "sub_queries": sub_queries,
             "reason": f"offline rules: {len(judged)} independent parts ({kinds})",
         }
+
+
+Judged = tuple[str, str, float, str]
+"""(part, intent, confidence, why) of one part of a question."""
+
+
+def facts_join_their_judgement(judged: list[Judged]) -> list[Judged]:
+    """Statements just before a judgement part are the situation it judges, not research
+    questions of their own ("A bank deleted its CRS records in 2023; it had filed the
+    report in 2019. Is that a breach?"): they join it, in order."""
+    out: list[Judged] = []
+    facts: list[Judged] = []
+    for item in judged:
+        part, intent, confidence, why = item
+        if intent == "JUDGEMENT" and facts:
+            told = " ".join(_sentence(p) for p, _, _, _ in facts)
+            out.append((f"{told} {part}", intent, confidence, why))
+            facts = []
+        elif intent == "RESEARCH" and not is_question(part):
+            facts.append(item)
+        else:
+            out += [*facts, item]
+            facts = []
+    return out + facts
+
+
+def _sentence(part: str) -> str:
+    return part if part.rstrip().endswith((".", "!", "?")) else part.rstrip() + "."
 
 
 def follow_the_data(sub_queries: Iterable[SubQuery]) -> tuple[SubQuery, ...]:
