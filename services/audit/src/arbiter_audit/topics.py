@@ -8,13 +8,20 @@ from arbiter_text.words import stems
 
 SAME_THING: tuple[frozenset[str], ...] = (
     frozenset({"regulator", "fsra", "authority", "supervisor"}),
-    frozenset({"notify", "notif", "notice", "inform", "tell", "report", "disclos", "disclose"}),
+    frozenset(
+        {"notify", "notif", "notice", "inform", "tell", "report", "disclos", "disclose"}
+        | {"disclo", "disclosur", "wrote", "write", "written"}
+    ),
     frozenset({"approv", "approve", "consent", "permission", "sign-off", "authoris"}),
     frozenset({"submit", "send", "sent", "file", "filed", "provide", "deliver", "lodg", "lodge"}),
     frozenset({"record", "evidence", "document", "file"}),
     frozenset({"unitholder", "investor", "shareholder", "holder"}),
     frozenset({"customer", "client"}),
     frozenset({"employee", "staff", "personnel"}),
+    frozenset({"receiv", "receive", "receipt"}),
+    frozenset({"complain", "complaint"}),
+    frozenset({"resolv", "resolve", "resolution", "response"}),
+    frozenset({"retain", "keep", "kept", "maintain", "preserv", "preserve", "store"}),
     frozenset({"exposure", "exposur", "loan", "lend", "position"}),
     frozenset({"stake", "stak", "holding", "hold", "shareholding", "share", "shar"}),
 )

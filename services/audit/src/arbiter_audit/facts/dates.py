@@ -142,8 +142,8 @@ def find_dates(text: str) -> list[DateMention]:
         add(DateMention(start, m.end(), when, until, "year"))
     found.sort(key=lambda d: d.start)
     for m in undated:  # "15 May": the year of the nearest dated mention before it
-        year = _year_before(found, m.start())
-        day = _day(year, MONTHS[m["month"].lower()], int(m["day"])) if year else None
+        known = _year_before(found, m.start())
+        day = _day(known, MONTHS[m["month"].lower()], int(m["day"])) if known else None
         add(DateMention(m.start(), m.end(), day, day, "day") if day else None)
     found.sort(key=lambda d: d.start)
     for m in _NEXT_DAY.finditer(text):

@@ -167,7 +167,7 @@ def _durations(
         if business:
             unit, value = "business day", f"{number:g} business days"
         start = m.start("num")
-        topic = topic_of(text, sentences, (start, m.end()), dates, cut)
+        topic = topic_of(text, sentences, (start, m.end()), dates, cut, both_sides=True)
         found.append(
             Fact(
                 kind=FactKind.DURATION,

@@ -52,20 +52,23 @@ def topic_of(
     span: tuple[int, int],
     dates: Sequence[tuple[int, int]] = (),
     cut: Sequence[tuple[int, int]] = (),
+    *,
+    both_sides: bool = False,
 ) -> str:
     """What the words at `span` (a date or a duration) are about: the stretch of its
     clause between the previous date and it ("wrote to the FSRA on 4 September saying it
     would stop trading on 28 September": "saying it would stop trading"), or, when little
     stands before it, the stretch after it. A stretch that points back ("the previous
     one", "a similar module") gets the clause's opening words too. `cut` (a negation the
-    date bounds, say) is left out."""
+    date bounds, say) is left out. A duration (`both_sides`) is about both what comes
+    before it and what it runs from ("30 days after it wrote to unitholders")."""
     lo, hi = clause_bounds(text, sentences, span[0])
     inside = sorted(d for d in dates if lo <= d[0] and d[1] <= hi and d != span)
     before_end = max((e for s, e in inside if e <= span[0]), default=lo)
     after_start = min((s for s, e in inside if s >= span[1]), default=hi)
     holes = [c for c in cut if c != span]
     topic = _without(text, before_end, span[0], holes)
-    if len(keywords(topic)) < _ENOUGH_WORDS:
+    if both_sides or len(keywords(topic)) < _ENOUGH_WORDS:
         topic = " ".join(p for p in (topic, _without(text, span[1], after_start, holes)) if p)
     if _BACK_REFERENCE.search(topic) and inside and inside[0][0] < span[0]:
         opening = _without(text, lo, inside[0][0], holes)
