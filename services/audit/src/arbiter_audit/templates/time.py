@@ -73,6 +73,8 @@ _PERIODIC = re.compile(
     r"once\s+a\s+month|weekly|daily)"
     r"|(?:at\s+least\s+)?(?:once\s+)?every\s+" + _NUM + r"\s+" + _UNIT + r"|"
     r"on\s+an?\s+(?P<basis>annual|yearly|quarterly|monthly)\s+basis|"
+    r"at\s+(?:a\s+minimum|least)\s+(?:an?\s+)?(?P<freq>annual|yearly|quarterly|monthly|weekly|daily)"
+    r"\s+frequency|"
     r"(?P<vague>on\s+a\s+regular\s+basis|regularly|periodically|on\s+a\s+periodic\s+basis))"
 )
 _PROMPT = re.compile(
@@ -83,6 +85,8 @@ _PROMPT = re.compile(
 _MODAL = re.compile(
     r"\b(?i:must|shall|is\s+required\s+to|are\s+required\s+to|has\s+to|have\s+to)\b"
 )
+_LIST_ITEM = re.compile(r"\s*\(?(?:[a-z]|[ivx]+|\d+)\)")
+_CONDITIONAL = re.compile(r"\s*(?:\(\w+\)\s*)?(?i:if|where|when|unless|in\s+the\s+event)\b")
 _NOTIFY = re.compile(r"\b(?i:notif\w*|notice|inform\w*|disclos\w*|report\w*|submit\w*)\b")
 MAX_RULE_CHARS = 60_000
 """A longer text is read up to here: no rule passage comes close."""
@@ -93,10 +97,15 @@ def read(rule_text: str) -> list[Condition]:
     order; none is read from a sentence that sets no duty (no "must", "shall", ...)."""
     text = rule_text[:MAX_RULE_CHARS]
     found: list[Condition] = []
+    lead_in: list[re.Match[str]] = []
     for start, end in sentence_spans_of(text):
-        modals = list(_MODAL.finditer(text, start, end))
+        modals = list(_MODAL.finditer(text, start, end)) or lead_in
         if modals:
             found += _sentence_conditions(text, start, end, modals)
+        if text[start:end].rstrip().endswith(":"):
+            lead_in = modals  # "must be: (1) retained ...": the items share its duty
+        elif _LIST_ITEM.match(text, start) is None:
+            lead_in = []
     return found
 
 
@@ -123,17 +132,20 @@ def _sentence_conditions(
         if free(m) and keeps:
             taken.append(m.span())
             out.append(_condition(Template.RETENTION, text, (start, end), modals, m))
+    conditional = _CONDITIONAL.match(text, start, end) is not None
     for m in _DEADLINE.finditer(text, start, end):
-        if not free(m):
-            continue
+        if not free(m) or (conditional and m.end() <= modals[0].start()):
+            continue  # "Where it is unable to ... within 20 days, it must": what sets the duty off
         taken.append(m.span())
         before = (m["rel"] or "").lower() in ("before", "prior to")
         template = Template.ADVANCE_NOTICE if before else Template.DEADLINE
         out.append(_condition(template, text, (start, end), modals, m))
-    for m in _PERIODIC.finditer(text, start, end):
-        if free(m):
-            taken.append(m.span())
-            out.append(_condition(Template.PERIODIC, text, (start, end), modals, m))
+    periodic = [m for m in _PERIODIC.finditer(text, start, end) if free(m)]
+    if any(not m["vague"] for m in periodic):  # "periodically, at least monthly": monthly
+        periodic = [m for m in periodic if not m["vague"]]
+    for m in periodic:
+        taken.append(m.span())
+        out.append(_condition(Template.PERIODIC, text, (start, end), modals, m))
     if not out:
         for m in _PROMPT.finditer(text, start, end):
             out.append(_condition(Template.DEADLINE, text, (start, end), modals, m))
@@ -157,7 +169,7 @@ def _period(m: re.Match[str]) -> Quantity | None:
         return None
     if m["num"]:
         return _limit(m)
-    key = " ".join((m["word"] or m["basis"] or "").lower().split())
+    key = " ".join((m["word"] or m["basis"] or m["freq"] or "").lower().split())
     key = {"annual": "annually", "yearly": "yearly"}.get(key, key)
     period = _PERIODIC_WORDS.get(key) or _PERIODIC_WORDS.get(f"{key}ly")
     return Quantity(*period) if period else None
