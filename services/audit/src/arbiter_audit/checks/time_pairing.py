@@ -97,8 +97,9 @@ def _placed(fact: Fact, when: dt.date) -> Fact:
 
 def pair(condition: Condition, events: Sequence[Fact]) -> Pairing | None:
     """The one best (anchor, action) pair in the template's order, or None when no pair
-    names the rule's words or two pairs do equally well. A pair where only one side names
-    the rule's words stands only when the other side has a single candidate."""
+    names the rule's words or two pairs do equally well. The action must name the rule's
+    words; an anchor that names none of them ("the occurrence of any of the events
+    prescribed") stands only when it is the single dated event on its side of the action."""
     after = condition.template is not Template.ADVANCE_NOTICE
     scored: list[tuple[float, Fact, Fact]] = []
     for a in events:
@@ -125,11 +126,8 @@ def pair(condition: Condition, events: Sequence[Fact]) -> Pairing | None:
     sa, sb = anchor_score(condition, a), action_score(condition, b)
     if sa > 0 and sb > 0:
         return Pairing(a, b, "")
-    if sa > 0:
-        others = {id(t[2]) for t in scored if t[1] is a}
-        if len(others) == 1:
-            return Pairing(a, b, f"the only dated event {'after' if after else 'before'} it")
-        return None
+    if sb == 0:
+        return None  # the duty done must be named: an unrelated later event is not it
     others = {id(t[1]) for t in scored if t[2] is b}
     if len(others) == 1:
         return Pairing(a, b, f"the only dated event {'before' if after else 'after'} it")

@@ -70,14 +70,18 @@ def topic_of(
     topic = _without(text, before_end, span[0], holes)
     if both_sides or len(keywords(topic)) < _ENOUGH_WORDS:
         topic = " ".join(p for p in (topic, _without(text, span[1], after_start, holes)) if p)
-    if _BACK_REFERENCE.search(topic) and inside and inside[0][0] < span[0]:
+    points_back = _BACK_REFERENCE.search(text, before_end, span[0]) or _BACK_REFERENCE.search(topic)
+    if points_back and inside and inside[0][0] < span[0]:
         opening = _without(text, lo, inside[0][0], holes)
         topic = f"{opening} {topic}"
     return topic.strip(" ,.")
 
 
 _ENOUGH_WORDS = 2
-_BACK_REFERENCE = re.compile(r"\b(?i:previous|prior|earlier|last|similar|same|former|preceding)\b")
+_BACK_REFERENCE = re.compile(
+    r"\b(?i:previous|prior|earlier|last|similar|same|former|preceding|again|then|"
+    r"subsequently|once\s+more)\b"
+)
 
 
 def _without(text: str, lo: int, hi: int, holes: Sequence[tuple[int, int]]) -> str:

@@ -78,9 +78,9 @@ _PERIODIC = re.compile(
     r"(?P<vague>on\s+a\s+regular\s+basis|regularly|periodically|on\s+a\s+periodic\s+basis))"
 )
 _PROMPT = re.compile(
-    r"\b(?i:promptly|immediately|forthwith|without\s+(?:undue\s+)?delay|"
+    r"\b(?i:promptly|forthwith|without\s+(?:undue\s+)?delay|"
+    r"immediately(?!\s+(?:preceding|following|before|after|prior|upon|on\s+becoming))|"
     r"as\s+soon\s+as\s+(?:is\s+)?(?:reasonably\s+)?(?:practicable|possible))\b"
-    r"(?!\s+(?i:preceding|following|before|after|prior|upon|on\s+becoming))"
 )
 _MODAL = re.compile(
     r"\b(?i:must|shall|is\s+required\s+to|are\s+required\s+to|has\s+to|have\s+to)\b"

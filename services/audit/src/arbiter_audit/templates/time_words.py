@@ -13,7 +13,7 @@ MAX_ANCHOR_CHARS = 200
 MAX_ACTION_CHARS = 240
 _ANCHOR_STOP = re.compile(
     r"[;:\n]|,\s|\.(?!\d)|\s(?=(?i:or\s+such\s+other|whichever|unless|except|save\s+where|"
-    r"and\s+must|and\s+shall|in\s+accordance\s+with)\b)"
+    r"(?:and\s+|it\s+|they\s+)?(?:must|shall)|in\s+accordance\s+with)\b)"
 )
 _ADDRESSEE = re.compile(r"\s(?=to\s+(?:the|its|each|all|every|any)\s)")
 """Where "notice of <anchor> to the Unitholders" turns from what to whom."""
