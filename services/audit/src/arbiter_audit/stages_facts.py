@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
 
 from arbiter_llm import JSON, TaskInput
 
@@ -135,7 +134,3 @@ def _number(value: object) -> float | None:
 
 def _numbered(fact: Fact, n: int) -> Fact:
     return dataclasses.replace(fact, id=f"f{n}")
-
-
-def fact_ids(facts: Sequence[Fact]) -> frozenset[str]:
-    return frozenset(f.id for f in facts)
