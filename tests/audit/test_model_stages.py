@@ -204,46 +204,34 @@ async def test_a_good_match_names_candidates_best_first_with_their_applicability
     assert found[1].passage.text in user and "f3 [event]" in user
 
 
+TWICE = {"index": 1, "applicability": "applies", "reason": "r"}
+
+
 @pytest.mark.parametrize(
-    ("rule", "why"),
+    ("rules", "why"),
     [
-        ({"index": 3, "applicability": "applies", "reason": "r"}, "names no given document"),
-        ({"index": 0, "applicability": "applies", "reason": "r"}, "minimum"),
+        ([{"index": 3, "applicability": "applies", "reason": "r"}], "names no given document"),
+        ([{"index": 0, "applicability": "applies", "reason": "r"}], "minimum"),
         (
-            {"index": 1, "applicability": "applies", "reason": "r", "fact_ids": ["f9"]},
+            [{"index": 1, "applicability": "applies", "reason": "r", "fact_ids": ["f9"]}],
             "'f9' is not a known fact id",
         ),
-        ({"index": 1, "applicability": "cannot tell", "reason": "r"}, "must name the missing"),
-        ({"index": 1, "applicability": "probably", "reason": "r"}, "probably"),
+        ([{"index": 1, "applicability": "cannot tell", "reason": "r"}], "must name the missing"),
+        ([{"index": 1, "applicability": "probably", "reason": "r"}], "probably"),
+        ([TWICE, TWICE], "named more than once"),
     ],
 )
 async def test_a_malformed_match_leaves_the_offline_rules(
-    model: OpenAIServer, openai_llm: OpenAICompatibleLLM, rule: dict[str, Any], why: str
+    model: OpenAIServer, openai_llm: OpenAICompatibleLLM, rules: list[Any], why: str
 ) -> None:
     found = candidates()
-    model.script(Reply.json({"rules": [rule]}))
+    model.script(Reply.json({"rules": rules}))
     offline = Offline(offline_matches(found))
     result = await ModelStages(openai_llm).match(
         SITUATION, offline_facts(), found, offline=offline, deadline=Deadline.after(10)
     )
     assert not result.by_model and result.value is offline.value and offline.calls == 1
     assert why in result.note
-
-
-async def test_a_rule_named_twice_is_refused(
-    model: OpenAIServer, openai_llm: OpenAICompatibleLLM
-) -> None:
-    found = candidates()
-    twice = {"index": 1, "applicability": "applies", "reason": "r"}
-    model.script(Reply.json({"rules": [twice, twice]}))
-    result = await ModelStages(openai_llm).match(
-        SITUATION,
-        offline_facts(),
-        found,
-        offline=lambda: offline_matches(found),
-        deadline=Deadline.after(10),
-    )
-    assert not result.by_model and "named more than once" in result.note
 
 
 def _assessed(index: int, **changes: Any) -> dict[str, Any]:

@@ -5,11 +5,12 @@ precedent, a judgement at odds with itself) leaves the offline turn itself, with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from arbiter_audit.assessment import Disposition
-from arbiter_audit.model_stages import ModelStages
+from arbiter_audit.model_stages import ModelStages, StageResult
 from arbiter_audit.trial import Judgement, Outcome, Role, Turn
 from arbiter_kit.deadline import Deadline
 from arbiter_llm import OfflineLLM, OpenAICompatibleLLM
@@ -34,6 +35,14 @@ OFFLINE_JUDGEMENT = Judgement(
 )
 # The case's documents, as the model sees them numbered: its rules, then its precedents.
 REPORTS_RULE, RECORDS_RULE, PENALTY_FINDING, WARNING_FINDING = 1, 2, 3, 4
+
+
+async def _judge(
+    llm: OpenAICompatibleLLM, offline: Callable[[], Judgement]
+) -> StageResult[Judgement]:
+    return await ModelStages(llm).judge(
+        breach_case(), DEFENSE, PROSECUTION, offline=offline, deadline=Deadline.after(10)
+    )
 
 
 def _judged(**changes: Any) -> dict[str, Any]:
@@ -101,13 +110,7 @@ async def test_a_good_judgement_upholds_and_recommends_an_outcome_from_precedent
     model: OpenAIServer, openai_llm: OpenAICompatibleLLM
 ) -> None:
     model.script(Reply.json(_judged()))
-    result = await ModelStages(openai_llm).judge(
-        breach_case(),
-        DEFENSE,
-        PROSECUTION,
-        offline=lambda: OFFLINE_JUDGEMENT,
-        deadline=Deadline.after(10),
-    )
+    result = await _judge(openai_llm, lambda: OFFLINE_JUDGEMENT)
     assert result.by_model
     judgement = result.value
     assert judgement.disposition == Disposition.BREACH and judgement.turn.upheld
@@ -139,13 +142,7 @@ async def test_a_judgement_overturned_for_want_of_a_fact_names_it(
             )
         )
     )
-    result = await ModelStages(openai_llm).judge(
-        breach_case(),
-        DEFENSE,
-        PROSECUTION,
-        offline=lambda: OFFLINE_JUDGEMENT,
-        deadline=Deadline.after(10),
-    )
+    result = await _judge(openai_llm, lambda: OFFLINE_JUDGEMENT)
     assert result.by_model
     judgement = result.value
     assert judgement.disposition == Disposition.INSUFFICIENT_INFORMATION
@@ -207,9 +204,7 @@ async def test_a_malformed_judgement_leaves_the_offline_judgement(
 ) -> None:
     model.script(Reply.json(answer))
     offline = Offline(OFFLINE_JUDGEMENT)
-    result = await ModelStages(openai_llm).judge(
-        breach_case(), DEFENSE, PROSECUTION, offline=offline, deadline=Deadline.after(10)
-    )
+    result = await _judge(openai_llm, offline)
     assert not result.by_model and result.value is offline.value and offline.calls == 1
     assert why in result.note
 
