@@ -10,7 +10,7 @@ import dataclasses
 import pytest
 from arbiter_audit.checks.time import TEMPLATES, check
 from arbiter_audit.facts.time import read as read_facts
-from arbiter_audit.model import Check, Compliance, Condition, Fact, Template
+from arbiter_audit.model import Check, Compliance, Condition, Fact, FactKind, Span, Template
 from arbiter_audit.templates.time import read as read_conditions
 
 from tests.audit.templates.test_time import (
@@ -265,3 +265,63 @@ def test_no_facts_at_all() -> None:
     for uuid in (PSP_COMPLAINTS, DNFBP_CEASING, CRS_RECORDS, AML_TRAINING):
         result = check(condition_of(uuid), [])
         assert result.compliance is CANNOT_TELL and result.missing
+
+
+def _with_not_done(situation: str, words: str, topic: str) -> list[Fact]:
+    """The situation's time facts and one negated ACTION fact, as the actions family
+    reads "made no further disclosure"."""
+    facts = facts_of(situation)
+    at = situation.index(words)
+    undone = Fact(
+        kind=FactKind.ACTION,
+        text=words,
+        span=Span(at, at + len(words)),
+        value="",
+        negated=True,
+        topic=topic,
+        id=f"f{len(facts) + 1}",
+    )
+    return [*facts, undone]
+
+
+STAKE = (
+    "An investment company held 7.2% of the voting shares of a listed company. In May 2024 it "
+    "raised its stake to 8.6% and made no further disclosure."
+)
+
+
+def test_a_duty_the_situation_says_was_never_done_is_not_met() -> None:
+    facts = _with_not_done(STAKE, "made no further disclosure", "make disclosure")
+    result = check(condition_of(CONNECTED_PERSON), facts)
+    assert result.compliance is NOT_MET, result
+    assert result.fact_ids == ("f1", "f2")
+
+
+def test_another_thing_not_done_is_not_this_duty() -> None:
+    facts = _with_not_done(STAKE, "made no further disclosure", "buy more shares")
+    assert check(condition_of(CONNECTED_PERSON), facts).compliance is CANNOT_TELL
+
+
+@pytest.mark.parametrize(
+    ("told", "expected"), [("3 May 2024", CANNOT_TELL), ("20 May 2024", NOT_MET)]
+)
+def test_not_done_is_late_only_once_the_deadline_has_passed(
+    told: str, expected: Compliance
+) -> None:
+    (condition,) = read_conditions(
+        "A holder must disclose an acquisition of shares to the Regulator within five "
+        "Business Days of acquiring them."
+    )
+    situation = (
+        f"On 2 May 2024 the holder acquired 9% of the shares. As of {told} it had made no "
+        "disclosure of it."
+    )
+    assert judge_with(condition, situation).compliance is expected
+
+
+def judge_with(condition: Condition, situation: str) -> Check:
+    return check(condition, facts_of(situation))
+
+
+def test_a_duty_not_mentioned_is_not_taken_as_not_done() -> None:
+    assert judge(CONNECTED_PERSON, STAKE).compliance is CANNOT_TELL

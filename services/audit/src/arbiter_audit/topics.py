@@ -10,10 +10,13 @@ SAME_THING: tuple[frozenset[str], ...] = (
     frozenset({"regulator", "fsra", "authority", "supervisor"}),
     frozenset(
         {"notify", "notif", "notice", "inform", "tell", "report", "disclos", "disclose"}
-        | {"disclo", "disclosur", "wrote", "write", "written"}
+        | {"disclo", "disclosur", "disclosure", "notific", "wrote", "write", "written"}
     ),
     frozenset({"approv", "approve", "consent", "permission", "sign-off", "authoris"}),
-    frozenset({"submit", "send", "sent", "file", "filed", "provide", "deliver", "lodg", "lodge"}),
+    frozenset(
+        {"submit", "send", "sent", "file", "filed", "provide", "deliver", "lodg", "lodge"}
+        | {"submitt", "submission", "deliv", "filing"}
+    ),
     frozenset({"record", "evidence", "document", "file"}),
     frozenset({"unitholder", "investor", "shareholder", "holder"}),
     frozenset({"customer", "client"}),

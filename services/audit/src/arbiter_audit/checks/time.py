@@ -19,6 +19,7 @@ from arbiter_audit.checks.calendar import (
     quantity_words,
 )
 from arbiter_audit.checks.time_durations import stated_check
+from arbiter_audit.checks.time_never import never_done
 from arbiter_audit.checks.time_pairing import (
     Pairing,
     anchor_score,
@@ -62,6 +63,8 @@ def _timed(condition: Condition, facts: Sequence[Fact]) -> Check:
     paired = pair(condition, events)
     if paired is None:
         stated = stated_check(condition, facts)
+        if stated is None and condition.template is Template.DEADLINE:
+            stated = never_done(condition, facts)
         return stated if stated is not None else _unpaired(condition, events)
     if condition.limit is None:
         return _prompt(condition, paired)

@@ -51,6 +51,11 @@ _NONE_UNTIL = re.compile(
     r"\b(?i:no|none\s+of\s+the)\s+(?i:further|other|more|new|subsequent|additional|later|fresh)"
     r"\s+(?P<what>[^.;]{3,120}?)\s+(?i:before|until|by|prior\s+to|up\s+to|since)\s"
 )
+_UNDONE = re.compile(
+    r"\b(?i:(?:had|has|have|was|were|did|do|does)\s+(?:still\s+|yet\s+)?(?:not|never)|never|nothing"
+    r"|(?:made|gave|sent|filed|took|held|delivered|submitted|paid|provided|received)\s+no"
+    r"|no\s+(?:further\s+)?\w+\s+(?:was|were|had\s+been|has\s+been))\b|n't\b"
+)
 _NO_OTHER_PERIOD = re.compile(
     r"\b(?:(?i:no|without\s+any)|(?i:not|never)\s+(?:(?i:specif|set|state|gave|give|fix|impos)"
     r"\w*)\s+(?i:any|a))\s+(?:(?i:special|other|different|specific|separate|particular|"
@@ -122,11 +127,14 @@ def _event(
     topic = end_of or topic_of(text, sentences, (d.start, d.end), dates, cut)
     topic = topic or "something happened"
     preposition = "on" if mention.precision == "day" else "in"
+    # "As of 20 May it had made no disclosure": a date something was still not done by.
+    undone = _UNDONE.search(topic) is not None
     return Fact(
         kind=FactKind.EVENT,
-        text=f"{topic}: {preposition} {mention.words()}",
+        text=f"{topic}: {'as of' if undone else preposition} {mention.words()}",
         span=Span(d.start, d.end),
         value=mention.iso(),
+        negated=undone,
         topic=topic,
         when=when,
         until=until,
