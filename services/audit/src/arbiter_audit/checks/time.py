@@ -21,6 +21,7 @@ from arbiter_audit.checks.calendar import (
 from arbiter_audit.checks.time_durations import stated_check
 from arbiter_audit.checks.time_never import never_done
 from arbiter_audit.checks.time_pairing import (
+    MAX_EVENTS,
     Pairing,
     anchor_score,
     dated_events,
@@ -135,7 +136,7 @@ def _prompt(condition: Condition, p: Pairing) -> Check:
 def _retention(condition: Condition, facts: Sequence[Fact]) -> Check:
     """Records kept from the anchor until destroyed, or a stated retention period."""
     limit = condition.limit
-    events = dated_events(facts)
+    events = dated_events(facts)[:MAX_EVENTS]
     destroyed = [e for e in events if _DESTROYED.search(e.topic)]
     pairs = [
         (anchor_score(condition, a), a, d)

@@ -6,6 +6,7 @@ template needs (a deadline's action comes after its anchor, advance notice befor
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,18 @@ _TIME_WORDS = re.compile(
 """Words of a rule's anchor that say "when", not "what": no situation's event names them."""
 _YEAR_END = re.compile(r"(?i:financial\s+year|year[\s-]end|accounting\s+reference\s+date)")
 _PERIOD_END = re.compile(r"(?i:\bend\s+of\s+(?:each|the|every|a)\s+(?:\w+\s+)?(?:period|quarter))")
+
+
+MAX_EVENTS = 40
+"""More dated events than this are not paired (CANNOT_TELL): no described situation has
+so many, and pairing is quadratic in them."""
+
+
+@functools.lru_cache(maxsize=8192)
+def _named(rule_words: str, topic: str) -> float:
+    """`overlap` of the rule's words (time words taken out) with an event's topic; the
+    checks ask the same pairs again and again, so answers are kept."""
+    return overlap(_TIME_WORDS.sub(" ", rule_words), topic)
 
 
 @dataclass(frozen=True)
@@ -46,14 +59,14 @@ def anchor_score(condition: Condition, event: Fact) -> float:
         return 1.0
     if event.topic in (FINANCIAL_YEAR_END, QUARTER_END):
         return 0.0
-    return overlap(_TIME_WORDS.sub(" ", condition.anchor), event.topic)
+    return _named(condition.anchor, event.topic)
 
 
 def action_score(condition: Condition, event: Fact) -> float:
     """How well `event` is the duty done."""
     if event.topic in (FINANCIAL_YEAR_END, QUARTER_END):
         return 0.0
-    return overlap(_TIME_WORDS.sub(" ", condition.action), event.topic)
+    return _named(condition.action, event.topic)
 
 
 def resolve_year_ends(condition: Condition, facts: Sequence[Fact]) -> list[Fact]:
@@ -100,8 +113,11 @@ def pair(condition: Condition, events: Sequence[Fact]) -> Pairing | None:
     names the rule's words or two pairs do equally well. The action must name the rule's
     words; an anchor that names none of them ("the occurrence of any of the events
     prescribed") stands only when it is the single dated event on its side of the action."""
+    if len(events) > MAX_EVENTS:
+        return None
     after = condition.template is not Template.ADVANCE_NOTICE
     scored: list[tuple[float, Fact, Fact]] = []
+    action_scores = {id(b): action_score(condition, b) for b in events}
     for a in events:
         sa = anchor_score(condition, a)
         for b in events:
@@ -112,7 +128,7 @@ def pair(condition: Condition, events: Sequence[Fact]) -> Pairing | None:
             in_order = a.when <= b.until if after else b.when <= a.until
             if not in_order or (after and b.until < a.when):
                 continue
-            sb = action_score(condition, b)
+            sb = action_scores[id(b)]
             if sa > 0 or sb > 0:
                 scored.append((sa + sb, a, b))
     if not scored:

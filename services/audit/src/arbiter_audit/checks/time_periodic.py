@@ -9,7 +9,7 @@ import itertools
 from collections.abc import Sequence
 
 from arbiter_audit.checks.calendar import add, describe_day, elapsed_words, quantity_words
-from arbiter_audit.checks.time_pairing import action_score
+from arbiter_audit.checks.time_pairing import MAX_EVENTS, action_score
 from arbiter_audit.facts.time import FINANCIAL_YEAR_END, QUARTER_END
 from arbiter_audit.model import Check, Compliance, Condition, Fact, FactKind
 
@@ -36,6 +36,12 @@ def periodic_check(condition: Condition, facts: Sequence[Fact]) -> Check:
         and f.until
         and f.topic not in (FINANCIAL_YEAR_END, QUARTER_END)
     ]
+    if len(events) > MAX_EVENTS:
+        return Check(
+            Compliance.CANNOT_TELL,
+            f"the situation dates more than {MAX_EVENTS} events; they are not read one by one",
+            missing=f"when {condition.action} was last done",
+        )
     done = [e for e in events if not e.negated and action_score(condition, e) >= MIN_SCORE]
     done = [e for e in done if not any(_within(o, e) for o in done if o is not e)]
     done.sort(key=lambda e: (e.when, e.until))

@@ -25,8 +25,9 @@ _YEAR = r"(?P<year>(?:19|20)\d\d)(?!\d)"
 _PART = r"(?P<part>(?i:early|mid|late|the\s+(?:start|beginning|middle|end)\s+of))[\s-]+"
 
 _DAY_MONTH = re.compile(rf"\b{_WEEKDAY}{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?\b")
-_MONTH_DAY = re.compile(rf"\b{_WEEKDAY}{_MONTH}\s+{_DAY},?\s+{_YEAR}")
-_MONTH_YEAR = re.compile(rf"(?:\b{_PART})?\b{_MONTH},?\s+{_YEAR}")
+# The look-aheads let the scan skip, at one character's cost, words no month can start.
+_MONTH_DAY = re.compile(rf"\b(?=[JFMASONDTWjfmasondtw]){_WEEKDAY}{_MONTH}\s+{_DAY},?\s+{_YEAR}")
+_MONTH_YEAR = re.compile(rf"\b(?=[JFMASONDELTjfmasondelt])(?:{_PART})?\b{_MONTH},?\s+{_YEAR}")
 _YEAR_ALONE = re.compile(
     r"(?:(?P<yp>\b(?i:mid|early|late)-?\s?)|\b(?i:in|during|since|until|by|of|the)\s+)"
     rf"{_YEAR}(?![-/.]\d|\s+(?i:{_MONTH_NAMES})\b)"

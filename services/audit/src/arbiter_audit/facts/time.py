@@ -19,6 +19,9 @@ QUARTER_END = "quarter end"
 OTHER_PERIOD = "another time period or deadline specified"
 """The topic of a statement that no period other than the rule's own was set."""
 
+MAX_DATES = 100
+"""Dates (and durations) read from one situation at most: a described case has a handful;
+each date's clause is looked at against the others, so a flood of them is cut here."""
 _CONTEXT = 48
 """How far before or after a date its framing words ("year to", "quarter-end") are looked for."""
 _FY_BEFORE = re.compile(
@@ -67,7 +70,7 @@ _NO_OTHER_PERIOD = re.compile(
 def read(situation: str) -> list[Fact]:
     """The EVENT and DURATION facts of `situation`, in order of appearance."""
     sentences = sentences_of(situation)
-    dates = find_dates(situation)
+    dates = find_dates(situation)[:MAX_DATES]
     facts: list[Fact] = []
     recurring = list(_RECURRING_FY.finditer(situation))
     facts += [_recurring_year_end(m) for m in recurring]
@@ -75,12 +78,11 @@ def read(situation: str) -> list[Fact]:
     cut = [(d.start, d.end) for d in dates] + [m.span() for m in recurring]
     # A year or quarter end frames the story; it does not split it into episodes.
     bounds = [(d.start, d.end) for d in dates if not _end_of(situation, d)]
+    # The date a negation runs to is not itself the thing not done: its words are cut.
+    cut += [m.span() for m in _NONE_UNTIL.finditer(situation)]
+    cut += [m.span() for m in _NOTHING_SINCE.finditer(situation)]
     events = [_event(situation, sentences, d, bounds, cut) for d in dates]
-    negations = _not_done(situation, sentences, dates, events)
-    if negations:  # the date a negation runs to is not itself the thing not done
-        cut += [(f.span.start, f.span.end) for f in negations]
-        events = [_event(situation, sentences, d, bounds, cut) for d in dates]
-    facts += events + negations
+    facts += events + _not_done(situation, sentences, dates, events)
     facts += _durations(situation, sentences, bounds, cut)
     facts += [
         Fact(
@@ -163,6 +165,8 @@ def _durations(
 ) -> list[Fact]:
     found: list[Fact] = []
     for m in _DURATION.finditer(text):
+        if len(found) >= MAX_DATES:
+            break
         if not (m["lead"] or m["tail"] or m["own"]):
             continue  # "two days" with nothing saying it is a length of time
         word = m["num"].lower()
