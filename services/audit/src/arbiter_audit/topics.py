@@ -15,8 +15,9 @@ SAME_THING: tuple[frozenset[str], ...] = (
     frozenset({"approv", "approve", "consent", "permission", "sign-off", "authoris"}),
     frozenset(
         {"submit", "send", "sent", "file", "filed", "provide", "deliver", "lodg", "lodge"}
-        | {"submitt", "submission", "deliv", "filing"}
+        | {"submitt", "submission", "deliv", "filing", "communicate", "email", "emailing"}
     ),
+    frozenset({"invest", "subscribe", "subscrib"}),
     frozenset({"record", "evidence", "document", "file"}),
     frozenset({"unitholder", "investor", "shareholder", "holder"}),
     frozenset({"customer", "client"}),
