@@ -119,7 +119,10 @@ def _fact(text: str, m: re.Match[str], *, negated: bool) -> Fact | None:
     if verb.lower() in _OBJECT_NAMES_KIND:
         kind = kind_in(rest)
     elif kind == ACT:
-        kind = kind_in(" ".join(rest.split()[:3]))  # "sent a notice", not "sent ... approved form"
+        # "never asked for the Regulator's consent" is a consent not sought; but "sent only
+        # in the approved form" is a sending, not an approval: a done act's kind is in the
+        # first words of its object
+        kind = kind_in(rest if negated else " ".join(rest.split()[:3]))
         if verb.lower() in ("has", "holds") and not _HAS_OBJECT.match(rest):
             return None  # "has a USD 2 million ..." is not an action
     party, alone = party_in(verb, rest)

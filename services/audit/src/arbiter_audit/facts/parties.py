@@ -80,10 +80,10 @@ def _all(text: str) -> Iterator[Fact]:
         kind = named(m, FIRM_TYPES)
         if _is_not_the_firm(text, m):
             continue
-        yield _fact(text, m, "firm_type", kind, f"the firm is a {kind}")
+        yield _fact(text, m, "firm_type", kind, f"the firm is {_an(kind)}")
     for m in FUND.finditer(text):
         for fund_type, _axis in fund_types(m["kinds"]):
-            yield _fact(text, m, "fund_type", fund_type, f"the fund is a {fund_type}")
+            yield _fact(text, m, "fund_type", fund_type, f"the fund is {_an(fund_type)}")
     for m in CATEGORY.finditer(text):
         for code in CODES.findall(m["codes"]):
             value = f"category {code.upper()}"
@@ -157,7 +157,7 @@ def _fact(
 ) -> Fact:
     negated = negated or _negated(text, m.start())
     if negated and not words.startswith("the firm holds no"):
-        words = words.replace(" is ", " is not ", 1).replace(" has ", " has no ", 1)
+        words = words.replace(" is ", " is not ", 1).replace(" has a ", " has no ", 1)
     return Fact(
         kind=FactKind.PARTY,
         text=words,
@@ -184,4 +184,8 @@ def _is_not_the_firm(text: str, m: re.Match[str]) -> bool:
 
 
 def _article(status: str) -> str:
-    return "" if status in ("run off", "adgm incorporated") else "a "
+    return "" if status in ("run off", "adgm incorporated") else _an(status)[: -len(status)]
+
+
+def _an(words: str) -> str:
+    return f"{'an' if words[:1] in 'aeiou' else 'a'} {words}"
