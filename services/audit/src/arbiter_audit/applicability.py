@@ -17,6 +17,7 @@ from arbiter_audit.facts.parties_words import (
     FIRM_TYPES,
     FUND,
     FUND_TYPES,
+    INVESTS_IN,
     STATUS,
     STATUSES,
     fund_types,
@@ -99,6 +100,8 @@ def _firm(scope: Scope, parties: list[Fact]) -> _Finding | None:
     kinds = {k for f in stated for k in wider(f.value)}
     wanted = " or ".join(sorted(scope.firm_types))
     hits = [f for f in stated if wider(f.value) & scope.firm_types]
+    if "fund manager" in scope.firm_types:
+        hits += _stated(parties, "fund_type")  # a fund is run by its Fund Manager
     if hits:
         return _Finding(
             Applicability.APPLIES, f"the rule is for {_a(wanted)}; {hits[0].text}", (hits[0].id,)
@@ -187,9 +190,20 @@ def _coded(
 
 
 def _funds(scope: Scope, parties: list[Fact], unknowns: list[Fact]) -> _Finding | None:
-    if not scope.funds:
+    if not scope.funds and not scope.excepted_funds:
         return None
     stated = {f.value: f for f in _stated(parties, "fund_type")}
+    for mention in scope.excepted_funds:
+        clash = _clash(mention, stated)
+        if clash:
+            return _Finding(
+                Applicability.APPLIES,
+                f"the rule excepts a {_name(mention)}; {clash[0].text}",
+                (clash[0].id,),
+            )
+        if any(t not in stated for t, _ in mention):
+            first = next(t for t, _ in mention if t not in stated)
+            return _unknown(f"whether the fund is a {first.title()}", first, unknowns)
     unsure: list[str] = []
     contradicted: list[Fact] = []
     for mention in scope.funds:
@@ -199,7 +213,7 @@ def _funds(scope: Scope, parties: list[Fact], unknowns: list[Fact]) -> _Finding 
             return _Finding(
                 Applicability.APPLIES, f"the rule names a {_name(mention)}; {fact.text}", (fact.id,)
             )
-        clash = [stated[v] for v in stated for t, axis in mention if axis == _axis(v) and v != t]
+        clash = _clash(mention, stated)
         if clash:
             contradicted += clash
         else:
@@ -214,7 +228,14 @@ def _funds(scope: Scope, parties: list[Fact], unknowns: list[Fact]) -> _Finding 
     )
 
 
+def _clash(mention: tuple[tuple[str, str], ...], stated: dict[str, Fact]) -> list[Fact]:
+    """The stated fund types that rule out a mention: another type on the same axis."""
+    return [stated[v] for v in stated for t, axis in mention if axis == _axis(v) and v != t]
+
+
 def _axis(fund_type: str) -> str:
+    if fund_type.startswith(INVESTS_IN):
+        return "assets"
     return next((axis for value, axis in FUND_TYPES.values() if value == fund_type), "")
 
 

@@ -33,9 +33,11 @@ _APPLIES_TO = re.compile(
 )
 _EXCLUDED = re.compile(
     r"\b(?:other\s+than|except|excluding|not\s+in|apart\s+from)\s+(?:an?\s+|the\s+)?"
-    r"(?:\w+\s+){0,3}$",
+    r"(?:\w+\s+){0,6}$",
     re.IGNORECASE,
 )
+_GENERIC_PERSON = re.compile(r"\b(?:authorised|relevant)\s+persons?\b|^\s*(?:a\s+)?person\b", re.I)
+_QUALIFIER = re.compile(r"\b(?:that|which|who|being)\b|\bas\s+an?\b", re.IGNORECASE)
 _HIGH_RISK = re.compile(
     r"\bhigh[\s-]risk\s+(?:rating|customers?|clients?|business\s+relationships?)\b"
     r"|\b(?:customers?|clients?)\s+(?:assigned|rated|categorised\s+as)\s+(?:a\s+|as\s+)?high",
@@ -58,6 +60,8 @@ class Scope:
     classes: frozenset[str] = frozenset()
     funds: tuple[tuple[tuple[str, str], ...], ...] = ()
     """Each fund mention: its (type, axis) pairs ("Public Property Fund": two)."""
+    excepted_funds: tuple[tuple[tuple[str, str], ...], ...] = ()
+    """Fund mentions the rule excepts ("except in the case of a Property Fund")."""
     client_types: frozenset[str] = frozenset()
     customer: frozenset[str] = field(default_factory=frozenset)
     """"high risk" and / or "pep": the customers an enhanced duty is for."""
@@ -74,6 +78,13 @@ def scope_of(rule_text: str, title: str = "") -> Scope:
     if _PEP.search(text):
         customer.add("pep")
     clients = {named(m, CLIENT_TYPES) for m in CLIENT.finditer(text)}
+    generic = _GENERIC_PERSON.search(who)
+    if generic:
+        # "An Authorised Person or Recognised Body": any firm; "A Relevant Person that is a
+        # DNFBP": the kinds its qualifier names
+        qualifier = _QUALIFIER.search(who, generic.end())
+        who = who[qualifier.end() :] if qualifier else ""
+    funds = [(m, tuple(fund_types(m["kinds"]))) for m in FUND.finditer(text)]
     return Scope(
         firm_types=frozenset(named(m, FIRM_TYPES) for m in FIRM.finditer(who)),
         statuses=frozenset(named(m, STATUSES) for m in STATUS.finditer(who)) - _GENERIC_STATUSES,
@@ -82,7 +93,8 @@ def scope_of(rule_text: str, title: str = "") -> Scope:
         classes=frozenset(
             code for m in CLASS.finditer(text) for code in CODES.findall(m["codes"] or m["after"])
         ),
-        funds=tuple(tuple(fund_types(m["kinds"])) for m in FUND.finditer(text)),
+        funds=tuple(kinds for m, kinds in funds if not _excepted(text, m.start())),
+        excepted_funds=tuple(kinds for m, kinds in funds if _excepted(text, m.start())),
         client_types=frozenset(clients) if len(clients) == 1 else frozenset(),
         customer=frozenset(customer),
     )
@@ -105,12 +117,16 @@ def _subjects(text: str) -> list[str]:
     return found
 
 
+def _excepted(text: str, at: int) -> bool:
+    return bool(_EXCLUDED.search(text[max(0, at - 40) : at]))
+
+
 def _codes(text: str) -> tuple[set[str], set[str]]:
     named_codes: set[str] = set()
     excluded: set[str] = set()
     for m in CATEGORY.finditer(text):
         codes = {c.upper() for c in CODES.findall(m["codes"])}
-        if _EXCLUDED.search(text[max(0, m.start() - 40) : m.start()]):
+        if _excepted(text, m.start()):
             excluded |= codes
         else:
             named_codes |= codes

@@ -39,6 +39,8 @@ TEMPLATES = frozenset(
 _SUCH = re.compile(
     r"\bapprov\w*\s+such\s+(?P<what>(?:[\w-]+\s+){0,3}?[\w-]+?)(?=\s+by\b|\s*[,;.]|$)", re.I
 )
+_CONDITIONAL = re.compile(r"\b(?:if|where|when|whenever|upon|in\s+the\s+event)\b", re.I)
+"""Words after a duty to notify that make it due only on a condition."""
 _MET, _NOT_MET, _UNSURE = Compliance.MET, Compliance.NOT_MET, Compliance.CANNOT_TELL
 
 
@@ -108,6 +110,17 @@ def _notification(condition: Condition, facts: list[Fact]) -> Check:
         theirs += [f for f in told if not f.negated and not party_of(f)]
     given = [f for f in theirs if not f.negated]
     refused = [f for f in theirs if f.negated]
+    due_if = _CONDITIONAL.search(condition.action)
+    if refused and due_if and condition.trigger is None:
+        # "notify ... if its NSFR falls below 100%": not notifying is a breach only once
+        # it was due, and no trigger was read to tell
+        return Check(
+            _UNSURE,
+            f"notice was not given ({quoted(refused)}), but the rule requires it only "
+            f"{condition.action[due_if.start() :]}",
+            ids(refused),
+            missing=f"whether {condition.action[due_if.end() :].strip()}",
+        )
     if refused:
         return Check(
             _NOT_MET,

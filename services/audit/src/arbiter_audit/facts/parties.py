@@ -21,6 +21,8 @@ from arbiter_audit.facts.parties_words import (
     FIRM,
     FIRM_TYPES,
     FUND,
+    INVESTING,
+    INVESTS_IN,
     ROLE,
     ROLES,
     STATUS,
@@ -84,6 +86,11 @@ def _all(text: str) -> Iterator[Fact]:
     for m in FUND.finditer(text):
         for fund_type, _axis in fund_types(m["kinds"]):
             yield _fact(text, m, "fund_type", fund_type, f"the fund is {_an(fund_type)}")
+    for m in INVESTING.finditer(text):
+        assets = m["assets"].strip()
+        kinds = fund_types(assets)  # "investing in real estate": a property fund
+        value = kinds[0][0] if kinds and kinds[0][1] == "assets" else INVESTS_IN + assets
+        yield _fact(text, m, "fund_type", value, f"the fund invests in {assets}")
     for m in CATEGORY.finditer(text):
         for code in CODES.findall(m["codes"]):
             value = f"category {code.upper()}"

@@ -59,6 +59,14 @@ FUND = re.compile(
     r"(?:funds?|fund\s+manager)\b",
     re.IGNORECASE,
 )
+INVESTS_IN = "a fund investing in "
+"""The fund type of a fund the situation says what it invests in (its asset axis)."""
+INVESTING = re.compile(
+    r"\bfunds?\b[^.;,]{0,40}?\b(?:investing|invests|invested)\s+(?:mainly\s+|only\s+|"
+    r"primarily\s+|exclusively\s+)?in\s+(?P<assets>[^.;,]{3,60}?)(?=\s+(?:drew|had|has|"
+    r"was|is|and|with|which|that)\b|[.;,]|$)",
+    re.IGNORECASE,
+)
 CATEGORY = re.compile(
     r"\bcategor(?:y|ies)\s+(?P<codes>[1-5][A-C]?(?:\s*(?:,|or|and|and/or)\s*[1-5][A-C]?)*)\b",
     re.IGNORECASE,
