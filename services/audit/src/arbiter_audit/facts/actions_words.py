@@ -42,7 +42,7 @@ _OF = re.compile(
     re.IGNORECASE,
 )
 _OBJECT = re.compile(
-    r"^\s*(?:the\s+|its\s+|their\s+|all\s+)?(?P<p>(?:ADGM\s+|UAE\s+)?(?:[A-Z][\w-]*\s+){0,3}"
+    r"^\s*(?:the\s+|its\s+|their\s+|all\s+|an?\s+|new\s+)*(?P<p>(?:ADGM\s+|UAE\s+)?(?:[A-Z][\w-]*\s+){0,3}"
     r"[A-Z][\w-]*|unitholders?|investors?|shareholders?|clients?|customers?|members?|"
     r"(?:senior\s+)?management|the\s+board|board|regulator|auditors?)\b",
 )

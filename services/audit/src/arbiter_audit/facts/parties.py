@@ -141,16 +141,8 @@ def _licences(text: str) -> Iterator[Fact]:
     for m in _LICENCE.finditer(text):
         if m["no"]:
             where = f"{m['where'] or ''}licence{m['tail'] or ''}".strip()
-            yield _fact(text, m, "licence", where, f"the firm holds no {where}", negated=True)
-            if UAE_PLACES.search(where):
-                yield _fact(
-                    text,
-                    m,
-                    "licence",
-                    "UAE licence",
-                    "the firm holds no licence in the U.A.E.",
-                    negated=True,
-                )
+            value = "UAE licence" if UAE_PLACES.search(where) else where
+            yield _fact(text, m, "licence", value, f"the firm holds no {where}", negated=True)
         elif m["scope"]:
             scope = m["scope"].strip()
             yield _fact(text, m, "licence", scope, f"the firm's permission covers {scope}")

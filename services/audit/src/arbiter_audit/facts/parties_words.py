@@ -42,7 +42,7 @@ FUND_TYPES: dict[str, tuple[str, str]] = {
     r"public": ("public fund", "offer"),
     r"exempt": ("exempt fund", "offer"),
     r"qualified\s+investor": ("qualified investor fund", "offer"),
-    r"property|real\s+estate\s+investment": ("property fund", "assets"),
+    r"property|real\s+estate(?:\s+investment)?": ("property fund", "assets"),
     r"venture\s+capital": ("venture capital fund", "assets"),
     r"private\s+credit": ("private credit fund", "assets"),
     r"hedge": ("hedge fund", "assets"),

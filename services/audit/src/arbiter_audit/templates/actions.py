@@ -55,6 +55,9 @@ _FORBIDDEN_LIST = re.compile(
     r"\b(?:must|shall|may)\s+not\s*[:\u2014-]\s*$|\bprohibited\s+from\s*[:\u2014-]\s*$", re.I
 )
 """A header whose items are each a forbidden act ("A firm must not:")."""
+_DUTY_JUST_BEFORE = re.compile(
+    r"\b(?:must|shall|required\s+to)\b(?:[\s,]+[\w()\u200e.]+){0,4}[\s,]*$", re.IGNORECASE
+)
 _NOTIFY_VERBS = frozenset({"notify", "inform", "advise"})
 
 
@@ -113,13 +116,15 @@ def _condition(
 ) -> Condition:
     """A condition of `clause`; an exception that holds the `required` words is the
     requirement itself ("unless ... the Unitholders approve"), not a way out of it."""
+    lead = len(clause.text) - len(clause.text.lstrip())
+    words = clause.text.strip()
     exceptions = exceptions_of(clause.text) or exceptions_of(clause.header)
     if required:
         exceptions = tuple(x for x in exceptions if required not in x)
     return Condition(
         template=template,
-        text=clause.text.strip(),
-        span=Span(clause.start, clause.end),
+        text=words,
+        span=Span(clause.start + lead, clause.start + lead + len(words)),
         exceptions=exceptions,
         action=action,
         party=party,
@@ -210,8 +215,8 @@ def _appointments(clause: Clause, text: str) -> Iterator[Condition]:
             yield _condition(clause, Template.APPOINTMENT, action=f"appoint {role}", party=role)
         return
     m = APPOINT.search(text)
-    if not m or not DUTY.search(text[: m.start()] or clause.header):
-        return
+    if not m or not _DUTY_JUST_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
+        return  # "notify ... each person it proposes to appoint": not a duty to appoint
     role = m["party"] or m["role"]
     if role:
         yield _condition(

@@ -28,8 +28,8 @@ QUANTITATIVE = re.compile(
 """What a figure or a time limit is said in: the quantities' or the time family's."""
 EXCEPTION = re.compile(
     r"\b(?:unless|except\s+(?:where|when|if|in\s+the\s+case\s+of|with|for|as|that|to\s+the\s+"
-    r"extent)|other\s+than|save\s+(?:where|that|as))\s+(?P<x>[^;.:]{2,240})"
-    r"|\bsubject\s+to\s+(?P<y>[^,;.:]{2,120})",
+    r"extent)|save\s+(?:where|that|as))\s+(?P<x>[^;.:]{2,240})"
+    r"|\b(?:subject\s+to|other\s+than)\s+(?P<y>[^,;.:()]{2,120})",
     re.IGNORECASE,
 )
 RESIDENCE = re.compile(
@@ -51,7 +51,8 @@ OBTAIN_APPROVAL = re.compile(
     r"(?:(?P<owner>[A-Za-z][\w\s]{1,40}?)\s+)?"
     + _AUTHORITY
     + r"(?:\s+(?:of|from)\s+(?:the\s+|its\s+)?"
-    r"(?P<party>[^,;.:()]{2,60}?))?(?:\s+(?:to|for|before|prior\s+to)\s+(?P<action>[^;.]{2,160}))?"
+    r"(?P<party>[^,;.:()]{2,60}?))?(?:\s+(?:to|for|before|prior\s+to|in\s+respect\s+of|in\s+"
+    r"relation\s+to)\s+(?P<action>[^;.]{2,160}))?"
     r"(?=\s*[,;.:]|\s+(?:and|or)\b|$)",
     re.IGNORECASE,
 )
@@ -62,7 +63,8 @@ APPROVED_BY = re.compile(
     r"(?:\s+by\s+(?P<how>(?:a\s+|an\s+)?(?:special|ordinary|extraordinary|unanimous)\s+"
     r"resolution))?(?=[;.,]|$)"
     r"|\b(?:must|shall)\s+be\s+(?:first\s+)?(?:approved|authori[sz]ed|sanctioned)\s+by\s+"
-    r"(?:the\s+|a\s+|an\s+)?(?P<party2>[^,;.:]{2,60})",
+    r"(?:the\s+|a\s+|an\s+)?(?P<party2>[^,;.:]{2,60}?)(?=\s+(?:before|prior\s+to|in\s+writing|"
+    r"in\s+advance|for)\b|\s*[,;.:]|$)",
     re.IGNORECASE,
 )
 NOTIFY = re.compile(
@@ -83,7 +85,8 @@ TO_PARTY = re.compile(
 NOTICE_WORDS = re.compile(r"\b(?:notice|notification|report|disclos\w*|details)\b", re.I)
 APPOINT = re.compile(
     r"\b(?:appoint|designate|nominate)\s+(?:and\s+maintain\s+)?(?:an?\s+|the\s+|one\s+or\s+more"
-    r"\s+)?(?P<party>[^,;.:()]{2,80}?)(?=\s*[,;.:()]|\s+(?:who|which|to|that|with|and|in)\b|$)"
+    r"\s+)?(?:(?:individual|person|natural\s+person|someone)\s+(?:to\s+act\s+)?as\s+"
+    r"(?:an?\s+|the\s+|its\s+)?)?(?P<party>[^,;.:()]{2,80}?)(?=\s*[,;.:()]|\s+(?:who|which|to|that|with|and|in)\b|$)"
     r"|\bmake\s+the\s+following\s+appointments\b"
     r"|\bhave\s+(?:an?\s+|at\s+least\s+one\s+)(?P<role>(?:[\w-]+\s+){0,4}?(?:officer|director|"
     r"auditor|actuary|committee|function|MLRO|custodian|trustee|representative|"
