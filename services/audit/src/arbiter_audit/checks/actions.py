@@ -197,7 +197,13 @@ def _prohibition(condition: Condition, facts: list[Fact]) -> Check:
         if not_done:
             return Check(_MET, f"it was not done: {quoted(not_done)}", ids(not_done))
         return _cannot_tell(condition, facts, [], f"whether the firm did this: {condition.action}")
-    gap = gap_that_may_exempt(facts) if not condition.exceptions else None
+    breach = Check(
+        _NOT_MET, f"the rule forbids this: {condition.action}; {quoted(done)}", ids(done)
+    )
+    excepted = _unless_excepted(condition, breach, facts)
+    if excepted is not breach:
+        return excepted
+    gap = gap_that_may_exempt(facts)
     if gap is not None:
         return Check(
             _UNSURE,
@@ -207,7 +213,7 @@ def _prohibition(condition: Condition, facts: list[Fact]) -> Check:
             missing=gap.topic,
         )
     approved = [f for f in actions(facts, APPROVAL_KINDS) if not f.negated]
-    if approved and not condition.exceptions:
+    if approved:
         return Check(
             _UNSURE,
             f"the act was done ({quoted(done)}) with an approval ({quoted(approved)}); "
@@ -215,7 +221,7 @@ def _prohibition(condition: Condition, facts: list[Fact]) -> Check:
             ids([*done, *approved]),
             missing="whether the approval given exempts the act from the prohibition",
         )
-    return Check(_NOT_MET, f"the rule forbids this: {condition.action}; {quoted(done)}", ids(done))
+    return breach
 
 
 def _unless_excepted(condition: Condition, verdict: Check, facts: Sequence[Fact]) -> Check:

@@ -215,7 +215,8 @@ def _appointments(clause: Clause, text: str) -> Iterator[Condition]:
             yield _condition(clause, Template.APPOINTMENT, action=f"appoint {role}", party=role)
         return
     m = APPOINT.search(text)
-    if not m or not _DUTY_JUST_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
+    before = text[max(0, m.start() - 40) : m.start()] if m else ""
+    if not m or not _DUTY_JUST_BEFORE.search(before) or FORBIDDEN.search(before):
         return  # "notify ... each person it proposes to appoint": not a duty to appoint
     role = m["party"] or m["role"]
     if role:

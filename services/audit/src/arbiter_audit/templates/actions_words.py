@@ -29,7 +29,7 @@ QUANTITATIVE = re.compile(
 EXCEPTION = re.compile(
     r"\b(?:unless|except\s+(?:where|when|if|in\s+the\s+case\s+of|with|for|as|that|to\s+the\s+"
     r"extent)|save\s+(?:where|that|as))\s+(?P<x>[^;.:]{2,240})"
-    r"|\b(?:subject\s+to|other\s+than)\s+(?P<y>[^,;.:()]{2,120})",
+    r"|\bsubject\s+to\s+(?P<y>[^,;.:]{2,120})|\bother\s+than\s+(?P<z>[^,;.:()]{2,120})",
     re.IGNORECASE,
 )
 RESIDENCE = re.compile(
@@ -161,7 +161,7 @@ def body(clause: Clause) -> str:
 
 def exceptions_of(text: str) -> tuple[str, ...]:
     """The "unless" / "except where" / "subject to" clauses of `text`, in its words."""
-    return tuple((m["x"] or m["y"]).strip() for m in EXCEPTION.finditer(text))
+    return tuple((m["x"] or m["y"] or m["z"]).strip() for m in EXCEPTION.finditer(text))
 
 
 def party_words(words: str) -> str:

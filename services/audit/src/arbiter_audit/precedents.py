@@ -1,0 +1,81 @@
+"""Precedents: earlier findings (passages of documents of type `finding`, the audit reports
+`arbiter findings reports` writes) read for what the trial needs — the rules each cites,
+how it ended and any penalty — and the ones under a given rule."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from arbiter.common.v1 import common_pb2
+
+OUTCOMES: tuple[tuple[str, common_pb2.OutcomeKind], ...] = (
+    ("no further action", common_pb2.OUTCOME_KIND_NO_ACTION),
+    ("warning", common_pb2.OUTCOME_KIND_WARNING),
+    ("remediation order", common_pb2.OUTCOME_KIND_REMEDIATION_ORDER),
+    ("financial penalty", common_pb2.OUTCOME_KIND_FINANCIAL_PENALTY),
+    ("licence restriction", common_pb2.OUTCOME_KIND_LICENCE_RESTRICTION),
+)
+"""The findings database's outcomes, lightest first, and the contract's kind of each."""
+SEVERITY = {name: rank for rank, (name, _) in enumerate(OUTCOMES)}
+KIND = dict(OUTCOMES)
+
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+_OUTCOME = re.compile(
+    r"\boutcome\b[^\n]{0,40}?\b(" + "|".join(re.escape(n) for n, _ in OUTCOMES) + r")\b",
+    re.IGNORECASE,
+)
+_PENALTY = re.compile(r"\bpenalty\b[^\n]{0,40}?\b(USD|AED)\s?([0-9][0-9,]*(?:\.[0-9]+)?)", re.I)
+_FINDING_ID = re.compile(r"\bFD\d{3,}\b")
+"""A finding's id as `arbiter findings reports` writes it (its document id too)."""
+
+
+@dataclass(frozen=True)
+class Precedent:
+    """An earlier finding, as the trial uses it."""
+
+    passage: common_pb2.Passage
+    finding_id: str
+    outcome: str
+    """One of OUTCOMES' names; empty when the report does not say."""
+    penalty: float
+    currency: str
+    rule_ids: frozenset[str]
+    """The corpus passage ids (UUIDs) it cites."""
+
+    @property
+    def severity(self) -> int:
+        return SEVERITY.get(self.outcome, -1)
+
+
+def read_precedent(passage: common_pb2.Passage) -> Precedent:
+    text = passage.text
+    outcome = _OUTCOME.search(text)
+    penalty = _PENALTY.search(text)
+    finding = _FINDING_ID.search(passage.document_id) or _FINDING_ID.search(passage.title)
+    return Precedent(
+        passage=passage,
+        finding_id=finding.group(0) if finding else passage.document_id or passage.source_id,
+        outcome=outcome.group(1).lower() if outcome else "",
+        penalty=float(penalty.group(2).replace(",", "")) if penalty else 0.0,
+        currency=penalty.group(1).upper() if penalty else "",
+        rule_ids=frozenset(_UUID.findall(text)),
+    )
+
+
+def under(rule_ids: Iterable[str], precedents: Sequence[Precedent]) -> list[Precedent]:
+    """The precedents citing any of `rule_ids`, one per finding, in the order given."""
+    wanted = set(rule_ids)
+    seen: set[str] = set()
+    found = []
+    for p in precedents:
+        if p.rule_ids & wanted and p.finding_id not in seen:
+            seen.add(p.finding_id)
+            found.append(p)
+    return found
+
+
+def outcome_counts(precedents: Sequence[Precedent]) -> Counter[str]:
+    return Counter(p.outcome for p in precedents if p.outcome)
