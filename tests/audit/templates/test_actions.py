@@ -58,7 +58,9 @@ def _one(text: str) -> Condition:
     return found[0]
 
 
-@pytest.mark.parametrize(("uuid", "role"), [(RESIDENCE, "Approved Persons"), (MLRO_RESIDENCE, "MLRO")])
+@pytest.mark.parametrize(
+    ("uuid", "role"), [(RESIDENCE, "Approved Persons"), (MLRO_RESIDENCE, "MLRO")]
+)
 def test_a_residence_requirement_names_whom_it_is_on(uuid: str, role: str) -> None:
     condition = _one(passage_text(uuid))
     assert condition.template is Template.RESIDENCE
@@ -139,7 +141,9 @@ def test_a_prohibition_skips_the_words_set_off_after_its_modal() -> None:
 
 
 def test_a_forbidden_act_as_a_list_item() -> None:
-    prohibitions = [c for c in _read(passage_text(SHELL_BANK)) if c.template is Template.PROHIBITION]
+    prohibitions = [
+        c for c in _read(passage_text(SHELL_BANK)) if c.template is Template.PROHIBITION
+    ]
     assert prohibitions[0].action == (
         "enter into a correspondent banking relationship with a Shell Bank"
     )

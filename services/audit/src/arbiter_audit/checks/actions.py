@@ -138,11 +138,11 @@ def _notification(condition: Condition, facts: list[Fact]) -> Check:
 
 def _appointment(condition: Condition, facts: list[Fact]) -> Check:
     role = condition.party
-    appointed = by_party(actions(facts, {"appointment"}), role)
+    appointed = [f for f in actions(facts, {"appointment"}) if _same_role(role, party_of(f))]
     held = [
         f
         for f in facts
-        if f.kind is FactKind.PARTY and f.attribute == "role" and names_party(role, f.value)
+        if f.kind is FactKind.PARTY and f.attribute == "role" and _same_role(role, f.value)
     ]
     present = [f for f in appointed + held if not f.negated]
     if present:
@@ -272,12 +272,25 @@ def _cannot_tell(
 def _roles(party: str) -> frozenset[str]:
     """The roles a rule's party names, or every Approved Person role for "Approved
     Persons" (the cross-reference to which ones is not in the rule's words)."""
-    named_roles = {named(m, ROLES) for m in ROLE.finditer(party)}
+    named_roles = _named_roles(party)
     if named_roles:
         return frozenset(named_roles)
     if "approved person" in party.lower():
         return APPROVED_PERSON_ROLES
     return frozenset()
+
+
+def _same_role(rule_party: str, words: str) -> bool:
+    """Whether `words` name the rule's role ("MLRO" is "Money Laundering Reporting
+    Officer"), or name the rule's party in full when it is not a known role."""
+    wanted = _named_roles(rule_party)
+    if wanted:
+        return bool(wanted & _named_roles(words))
+    return names_party(rule_party, words)
+
+
+def _named_roles(words: str) -> set[str]:
+    return {named(m, ROLES) for m in ROLE.finditer(words)}
 
 
 def _for(condition: Condition) -> str:
