@@ -16,6 +16,7 @@ from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from arbiter_analysis.__main__ import build_server as analysis_server
 from arbiter_analysis.__main__ import opened_findings
 from arbiter_audit.__main__ import build_server as audit_server
+from arbiter_audit.rule_search import RuleSearch
 from arbiter_gateway.__main__ import gateway_server
 from arbiter_gateway.config import GatewayConfig
 from arbiter_kit.breaker import BreakerConfig
@@ -45,9 +46,11 @@ async def workers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dic
     if not CORPUS.exists():
         pytest.skip(f"the ObliQA corpus is not at {CORPUS}")
     servers = [planner_server(LOCAL, OfflineLLM()), analysis_server(LOCAL, OfflineLLM())]
-    servers.append(audit_server(LOCAL))
     async with running_search(tmp_path_factory.mktemp("gateway-search")) as search:
         await ingest(search.stub, [as_document(r) for r in read_jsonl(CORPUS, CORPUS_PASSAGES)])
+        # Audit searches for rules itself, in the same store.
+        rules = RuleSearch(DownstreamConfig(name="search", target=search.target))
+        servers.append(audit_server(LOCAL, search=rules))
         targets = {"search": search.target}
         try:
             for name, server in zip(["planner", "analysis", "audit"], servers, strict=True):
@@ -56,6 +59,7 @@ async def workers(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dic
         finally:
             for server in servers:
                 await server.stop(0)
+            await rules.close()
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from arbiter.gateway.v1 import gateway_pb2
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_audit.service import SERVICE_NAME as AUDIT_SERVICE
 from arbiter_audit.service import AuditServicer
+from arbiter_audit.sop import AuditSOP
 from arbiter_gateway.results import MAX_STEP_PASSAGES
 from arbiter_gateway.runner import NO_ANSWER
 from arbiter_kit.breaker import BreakerConfig
@@ -80,20 +81,41 @@ async def test_greeting_calls_no_worker(workers):
     assert events[-1].final_response.intent == common_pb2.INTENT_CHITCHAT
 
 
-async def test_unfinished_judgement_fails_its_step_and_the_answer_says_so(workers):
+async def test_a_judgement_relays_the_sop_and_ends_with_a_verdict_and_an_answer_citing_it(
+    workers,
+):
     question = (
-        "A firm onboarded a high-risk customer without enhanced due diligence and filed the "
-        "suspicious activity report 40 days later. Is that a breach?"
+        "A money remittance firm trained all its employees in AML in January 2022. No "
+        "further AML training of any kind was delivered before the FSRA's visit in "
+        "October 2023. Is that a breach?"
     )
     async with gateway(workers) as stub:
         events = await ask(stub, question)
     plan = events[2].plan_ready.plan
     assert plan.intent == common_pb2.INTENT_JUDGEMENT
-    final = events[-1].final_response
     judge = next(s for s in plan.steps if s.kind == common_pb2.STEP_KIND_JUDGE)
-    assert (judge.id, S.STEP_STATUS_FAILED) in step_events(events)
-    assert any("judgement" in m for m in final.missing)
-    assert final.answer
+    assert (judge.id, S.STEP_STATUS_COMPLETED) in step_events(events)
+    # Every SOP stage arrives as the judge step's progress, in order.
+    stages = [
+        e.step_progress.stage
+        for e in events
+        if e.HasField("step_progress") and e.step_progress.step_id == judge.id
+    ]
+    assert [s for s in stages if s in ("facts", "match", "check", "disposition")] == [
+        "facts",
+        "match",
+        "check",
+        "disposition",
+    ]
+    final = events[-1].final_response
+    assert final.verdict.disposition != common_pb2.DISPOSITION_UNSPECIFIED
+    assert final.verdict.facts and final.answer
+    # The answer is written from what the verdict rests on: its first citation is the
+    # verdict's first.
+    assert final.verdict.citations
+    assert final.citations[0].source_id == final.verdict.citations[0].source_id
+    sources = [c.source_id for c in final.citations]
+    assert len(sources) == len(set(sources))  # a rule the verdict and research share: once
 
 
 async def test_open_breaker_fails_the_step_fast_and_is_a_metric(workers):
@@ -242,7 +264,7 @@ class RecordingAudit(AuditServicer):
     """The real AuditServicer, keeping every JudgeRequest it receives."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(AuditSOP(None))
         self.received: list[audit_pb2.JudgeRequest] = []
 
     async def Judge(
@@ -306,7 +328,8 @@ async def test_each_judge_sees_its_own_situation_and_the_rules_found_for_it(
     assert by_situation[first] and by_situation[second]
     assert by_situation[first] != by_situation[second]
     final = events[-1].final_response
-    assert sum("judgement" in m for m in final.missing) == 2 and final.citations
+    assert not any("judgement" in m for m in final.missing) and final.citations
+    assert final.verdict.disposition != common_pb2.DISPOSITION_UNSPECIFIED
 
 
 async def test_a_failed_synthesis_is_said_plainly_with_nothing_written_by_the_gateway(workers):

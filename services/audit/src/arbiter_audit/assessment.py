@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from arbiter_audit.applicability import applicability
+from arbiter_audit.applicability_only import limited, only_rule
 from arbiter_audit.matching import Candidate
 from arbiter_audit.model import (
     Applicability,
@@ -81,9 +82,20 @@ class Assessment:
         return found
 
 
-def applies_to(rule: Candidate, facts: Sequence[Fact]) -> Applies:
-    """Whether `rule` governs this firm and situation (regulation matching's verdict)."""
+def applies_to(
+    rule: Candidate, facts: Sequence[Fact], *, among: Sequence[Candidate] = ()
+) -> Applies:
+    """Whether `rule` governs this firm and situation (regulation matching's verdict):
+    an application rule found `among` the candidates ("Only this Rule and Rules 12.2 ...
+    apply to a Qualified Investor Fund") that leaves it out decides first; otherwise its
+    own scope does."""
     passage = rule.passage
+    for other in among:
+        same_book = other is not rule and other.passage.rulebook == passage.rulebook
+        if same_book and only_rule(other.passage.text) is not None:
+            limit = limited(other.passage.text, passage.passage_ref, facts)
+            if limit is not None:
+                return limit
     return applicability(passage.text, facts, rulebook=passage.rulebook, title=passage.title)
 
 
@@ -146,10 +158,27 @@ def decide(assessments: Sequence[Assessment], facts: Sequence[Fact]) -> Decision
     ]
     spoken_of = [a for a in applicable if any(c.engaged for c in a.checks)]
     lead = (spoken_of or applicable)[0]
+    doubtful = [
+        a
+        for a in applicable
+        if a.compliance is Compliance.NOT_MET
+        and a.applies.applicability is Applicability.CANNOT_TELL
+    ]
     if breached:
         deciding = breached[0]
         confidence = 0.8 if deciding is lead else 0.65
         return Decision(Disposition.BREACH, confidence, _because(deciding), deciding)
+    if doubtful:
+        # A rule not met whose scope turns on a fact not given outweighs one that is met:
+        # the missing fact decides the case.
+        first = doubtful[0]
+        return Decision(
+            Disposition.INSUFFICIENT_INFORMATION,
+            0.6,
+            _cannot_tell(first),
+            first,
+            tuple(dict.fromkeys(first.missing())),
+        )
     if lead.compliance is Compliance.MET and lead.applies.applicability is Applicability.APPLIES:
         return Decision(Disposition.COMPLIANT, 0.75, _because(lead), lead)
     unknown = [f.topic for f in facts if f.kind is FactKind.UNKNOWN and f.topic]

@@ -81,7 +81,9 @@ def check(condition: Condition, facts: Sequence[Fact]) -> Check:
             due.fact_ids,
             missing=due.missing,
         )
-    done = _family_check(dataclasses.replace(condition, trigger=None), facts)
+    # The duty's own check is handed the condition whole; it reads only whether the duty
+    # was done, the trigger having been settled here.
+    done = _family_check(condition, facts)
     return Check(
         done.compliance,
         f"it was due ({due.reason}); {done.reason}",

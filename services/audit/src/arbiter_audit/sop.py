@@ -76,7 +76,7 @@ class AuditSOP:
 
         def offline_match() -> list[tuple[Candidate, Applies]]:
             chosen = governing(candidates, limit=self.config.rules_assessed)
-            return [(c, applies_to(c, read())) for c in chosen]
+            return [(c, applies_to(c, read(), among=candidates)) for c in chosen]
 
         matched = await self.stages.match(
             situation,

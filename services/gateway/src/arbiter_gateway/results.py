@@ -43,13 +43,16 @@ class StepInput:
     not), that failed or was skipped."""
 
     def passages(self, limit: int = MAX_STEP_PASSAGES) -> list[common_pb2.Passage]:
-        """The dependencies' passages, each once (at its best score), best first."""
+        """The dependencies' passages, each source passage once (its best-scored chunk:
+        a verdict's citation of a rule and research's chunk of it are one source), best
+        first."""
         best: dict[str, common_pb2.Passage] = {}
         for output in self.dependencies:
             for p in output.passages:
-                known = best.get(p.id)
+                key = p.source_id or p.id
+                known = best.get(key)
                 if known is None or p.score > known.score:
-                    best[p.id] = p
+                    best[key] = p
         return sorted(best.values(), key=lambda p: -p.score)[:limit]
 
     def verdict(self) -> common_pb2.Verdict | None:
