@@ -99,6 +99,18 @@ def applies_to(
     return applicability(passage.text, facts, rulebook=passage.rulebook, title=passage.title)
 
 
+def spoken_of(
+    pool: Sequence[Candidate], facts: Sequence[Fact], *, among: Sequence[Candidate] = ()
+) -> list[tuple[Candidate, Applies]]:
+    """The rules of `pool` with their applicability, those whose conditions the facts
+    speak of first (a fact decides a condition, or is one the check needs), each group in
+    its retrieval order: a rule found by words alone, whose conditions nothing in the
+    situation bears on, is the weaker match."""
+    rules = [(rule, applies_to(rule, facts, among=among)) for rule in pool]
+    engaged = {id(rule): any(c.engaged for c in assess(rule, a, facts).checks) for rule, a in rules}
+    return sorted(rules, key=lambda pair: not engaged[id(pair[0])])
+
+
 def assess(rule: Candidate, applies: Applies, facts: Sequence[Fact]) -> Assessment:
     """Each condition `rule` sets, checked against the facts."""
     checks = tuple(ConditionCheck(c, check(c, facts)) for c in rule.conditions)

@@ -35,6 +35,9 @@ class AuditConfig:
     the check, the trial and the reply."""
     rules_assessed: int = 3
     """Most rules the compliance check assesses (the best matched)."""
+    match_pool: int = 8
+    """Best-retrieved candidates with a readable condition that regulation matching
+    weighs, the facts' bearing on their conditions first, to choose those it assesses."""
     search: DownstreamConfig = field(
         default=DownstreamConfig(name="search", target=local_target("search")),
         metadata=NOT_FROM_ENV,
@@ -47,6 +50,8 @@ class AuditConfig:
             raise ValueError("trial must be on_breach, always or never")
         if self.search_queries < 0 or self.search_top_k < 1 or self.rules_assessed < 1:
             raise ValueError("search_queries >= 0, search_top_k >= 1, rules_assessed >= 1")
+        if self.match_pool < self.rules_assessed:
+            raise ValueError("match_pool must be at least rules_assessed")
         if not 0 < self.search_share < 1:
             raise ValueError("search_share must be between 0 and 1")
 

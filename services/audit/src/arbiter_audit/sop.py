@@ -16,7 +16,7 @@ from arbiter_kit.deadline import Deadline
 from arbiter_llm import LLM, OfflineLLM, Usage
 
 from arbiter_audit import trial
-from arbiter_audit.assessment import Assessment, Decision, applies_to, assess, decide
+from arbiter_audit.assessment import Assessment, Decision, assess, decide, spoken_of
 from arbiter_audit.config import AuditConfig, TrialSetting
 from arbiter_audit.matching import Candidate, governing, is_precedent, rank, search_queries
 from arbiter_audit.model import Applicability, Applies, Fact
@@ -75,8 +75,8 @@ class AuditSOP:
         candidates = rank(situation, passages, searched.passages)
 
         def offline_match() -> list[tuple[Candidate, Applies]]:
-            chosen = governing(candidates, limit=self.config.rules_assessed)
-            return [(c, applies_to(c, read(), among=candidates)) for c in chosen]
+            pool = governing(candidates, limit=self.config.match_pool)
+            return spoken_of(pool, read(), among=candidates)[: self.config.rules_assessed]
 
         matched = await self.stages.match(
             situation,
