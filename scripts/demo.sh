@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: start the suite, load the findings sample and ingest the ObliQA corpus once,
-# ingest the sample's findings as audit reports (precedents), ask three questions, stop.
+# ingest the sample's findings as audit reports (precedents), ask three questions, a data
+# question and a judgement, stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -46,3 +47,9 @@ done
 question="How many findings per rulebook in 2024, and what is the trend?"
 echo; echo "== arbiter ask --sql \"$question\""
 $BIN/arbiter ask --sql "$question"
+
+# Judgement: the audit SOP (facts, the rules that govern them, the check, the disposition)
+# and, on a breach, the trial with precedents from the reports above.
+question="A payment service provider received a written complaint on 1 June 2023 and sent its final response on 29 June 2023. Is that a breach?"
+echo; echo "== arbiter ask \"$question\""
+$BIN/arbiter ask "$question"

@@ -6,8 +6,6 @@ assessments and trial case the offline rules would hand over, built by hand from
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 from collections.abc import AsyncIterator
 from typing import Generic, TypeVar
 
@@ -30,7 +28,7 @@ from arbiter_audit.precedents import Precedent
 from arbiter_audit.trial import Case
 from arbiter_llm import LLMConfig, OpenAICompatibleLLM
 
-from tests.support.corpus import CORPUS
+from tests.support.corpus import corpus_row
 from tests.support.openai_server import OpenAIServer
 
 T = TypeVar("T")
@@ -45,19 +43,9 @@ SITUATION = (
 )
 
 
-@functools.cache
-def _corpus() -> dict[str, dict[str, str]]:
-    if not CORPUS.exists():
-        return {}
-    with CORPUS.open(encoding="utf-8") as lines:
-        return {row["id"]: row for row in map(json.loads, lines)}
-
-
 def rule_passage(uuid: str) -> common_pb2.Passage:
     """A corpus passage as search returns it; the test skips when the corpus is absent."""
-    row = _corpus().get(uuid)
-    if row is None:
-        pytest.skip(f"the ObliQA corpus ({CORPUS}) is absent or lacks {uuid}")
+    row = corpus_row(uuid)
     meta = row["metadata"]
     return common_pb2.Passage(
         id=f"{uuid}:0",

@@ -4,14 +4,11 @@ parties and exceptions, and the grounds a passage exempts another rule on."""
 
 from __future__ import annotations
 
-import functools
-import json
-
 import pytest
 from arbiter_audit.model import Condition, Template
 from arbiter_audit.templates.actions import exemptions, read
 
-from tests.support.corpus import CORPUS
+from tests.support.corpus import passage_text
 
 RESIDENCE = "2710afc2-0e16-4e0a-8581-bed4f4073ae9"  # GEN 5.5.2
 MLRO_RESIDENCE = "155bb86c-67d5-4888-93d6-c31262952bad"  # AML 12.1.1(2)
@@ -29,19 +26,6 @@ SHELL_BANK = "fecd2f1d-9351-4124-a157-5e76ff9d4b89"  # AML 10.2.2
 SAFE_CUSTODY = "788b8b33-8176-4f23-8f1a-e6eab9427098"  # COBS 15.4.4
 CELL_COMPANY = "63d89318-df40-4a8d-82c7-5dc44747eec0"  # FUNDS 3.6.3.1
 DEPUTY_MLRO = "6b446a61-8461-4845-ac7f-b6bda01236a4"  # AML 12.1.5
-
-
-@functools.cache
-def _corpus() -> dict[str, str]:
-    with CORPUS.open(encoding="utf-8") as lines:
-        return {row["id"]: row["text"] for row in map(json.loads, lines)}
-
-
-def passage_text(uuid: str) -> str:
-    """The text of one corpus passage; the test skips when the corpus is absent."""
-    if not CORPUS.exists():
-        pytest.skip(f"the ObliQA corpus is not at {CORPUS} (set ARBITER_DATA_DIR)")
-    return _corpus()[uuid]
 
 
 def _read(text: str) -> list[Condition]:

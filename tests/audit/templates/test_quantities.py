@@ -3,14 +3,11 @@ test time) and from invented ones, and the thresholds that set off a duty."""
 
 from __future__ import annotations
 
-import functools
-import json
-
 import pytest
 from arbiter_audit.model import Condition, Quantity, Template
 from arbiter_audit.templates.quantities import read, read_trigger, read_triggers
 
-from tests.support.corpus import CORPUS
+from tests.support.corpus import passage_text
 
 LARGE_EXPOSURE = "e70c0e97-fb04-4f48-9b0f-9aa5f025cd7f"  # PRU 4.15.5
 SUM_OF_LARGE_EXPOSURES = "342299bc-1d26-4555-9104-cf3347054697"  # PRU 4.15.7
@@ -28,19 +25,6 @@ LARGE_EXPOSURE_DEFINED = "3708b0bd-05d2-4200-a5ff-5292100ca4a8"  # PRU 4.15.4
 GROUP_LARGE_EXPOSURE = "daaa6de1-3ef9-4148-ae13-789a1bb8a600"  # PRU 8.4.1
 REIT_DISTRIBUTION = "7eeb333a-ac57-43f2-832c-9c128abb682c"  # FUNDS 13.5.2(1)
 CLASS_7B_PREMIUM = "4ae42f69-50e3-437f-a83c-6bcf0f62bc02"  # PIN 2.5.2
-
-
-@functools.cache
-def _corpus() -> dict[str, str]:
-    with CORPUS.open(encoding="utf-8") as lines:
-        return {row["id"]: row["text"] for row in map(json.loads, lines)}
-
-
-def passage_text(uuid: str) -> str:
-    """The text of one corpus passage; the test skips when the corpus is absent."""
-    if not CORPUS.exists():
-        pytest.skip(f"the ObliQA corpus is not at {CORPUS} (set ARBITER_DATA_DIR)")
-    return _corpus()[uuid]
 
 
 def _one(text: str) -> Condition:

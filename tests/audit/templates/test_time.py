@@ -3,14 +3,11 @@ rule texts (looked up by UUID at test time) and from invented ones."""
 
 from __future__ import annotations
 
-import functools
-import json
-
 import pytest
 from arbiter_audit.model import Condition, Quantity, Template
 from arbiter_audit.templates.time import read
 
-from tests.support.corpus import CORPUS
+from tests.support.corpus import passage_text
 
 AUDITOR_REPORTS = "42a0a8e7-7432-4aa3-882b-fdc0ca95d1a6"  # GEN 6.6.2
 PSP_COMPLAINTS = "a5add7b8-e93a-4747-b412-5a611cdfaefb"  # COBS 19.22.1(2)
@@ -33,19 +30,6 @@ UNVERIFIED_CUSTOMER = "c33c8ac3-eed4-4ff8-99f7-28de179f3681"  # AML 8.2.1(5)
 ACCOUNTING_RECORDS = "16204a41-c1b0-43de-8573-bb5bd41aeea8"  # GEN 6.3.3
 PROBLEM_CREDITS = "d1e02962-a524-48d5-8410-3c3ec1bbc83f"  # PRU 4.5.9
 CONTRACT_CHANGES = "5034d490-7144-4672-b527-0854d50aeec5"  # COBS 19.2.4
-
-
-@functools.cache
-def _corpus() -> dict[str, str]:
-    with CORPUS.open(encoding="utf-8") as lines:
-        return {row["id"]: row["text"] for row in map(json.loads, lines)}
-
-
-def passage_text(uuid: str) -> str:
-    """The text of one corpus passage; the test skips when the corpus is absent."""
-    if not CORPUS.exists():
-        pytest.skip(f"the ObliQA corpus is not at {CORPUS} (set ARBITER_DATA_DIR)")
-    return _corpus()[uuid]
 
 
 def _one(text: str) -> Condition:
