@@ -176,10 +176,20 @@ def decide(assessments: Sequence[Assessment], facts: Sequence[Fact]) -> Decision
         if a.compliance is Compliance.NOT_MET
         and a.applies.applicability is Applicability.CANNOT_TELL
     ]
+    if breached and breached[0] is lead:
+        return Decision(Disposition.BREACH, 0.8, _because(lead), lead)
     if breached:
-        deciding = breached[0]
-        confidence = 0.8 if deciding is lead else 0.65
-        return Decision(Disposition.BREACH, confidence, _because(deciding), deciding)
+        # A lesser-matched rule not met while the best-matched one is not: the rules found
+        # disagree, and a false accusation is the worst error.
+        other = breached[0]
+        return Decision(
+            Disposition.INSUFFICIENT_INFORMATION,
+            0.5,
+            f"{other.rule.reference} is not met ({_because(other)}), but the rule that best "
+            f"matches the situation, {lead.rule.reference}, is not found broken",
+            other,
+            (f"whether {other.rule.reference} governs this situation",),
+        )
     if doubtful:
         # A rule not met whose scope turns on a fact not given outweighs one that is met:
         # the missing fact decides the case.

@@ -6,6 +6,7 @@ rule of `assessment.decide` over the rules assessed."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 from collections.abc import AsyncIterator, Sequence
@@ -18,7 +19,14 @@ from arbiter_llm import LLM, OfflineLLM, Usage
 from arbiter_audit import trial
 from arbiter_audit.assessment import Assessment, Decision, assess, decide, spoken_of
 from arbiter_audit.config import AuditConfig, TrialSetting
-from arbiter_audit.matching import Candidate, governing, is_precedent, rank, search_queries
+from arbiter_audit.matching import (
+    MAX_QUERY_CHARS,
+    Candidate,
+    governing,
+    is_precedent,
+    rank,
+    search_queries,
+)
 from arbiter_audit.model import Applicability, Applies, Fact
 from arbiter_audit.model_stages import ModelStages
 from arbiter_audit.precedents import Precedent, read_precedent, under
@@ -71,7 +79,7 @@ class AuditSOP:
         yield progress("facts", _facts_note(facts) + _aside(found.note))
 
         queries = search_queries(situation, facts, limit=self._queries())
-        searched = await self._search(queries, deadline)
+        searched = await self._search(situation, queries, deadline)
         candidates = rank(situation, passages, searched.passages)
 
         def offline_match() -> list[tuple[Candidate, Applies]]:
@@ -162,11 +170,23 @@ class AuditSOP:
     def _queries(self) -> int:
         return self.config.search_queries if self.search is not None else 0
 
-    async def _search(self, queries: list[str], deadline: Deadline) -> Searched:
-        if self.search is None or not queries:
+    async def _search(self, situation: str, queries: list[str], deadline: Deadline) -> Searched:
+        """The whole situation, deeper (a governing rule a paraphrase reaches only past
+        the first ten), and each sentence with facts, at once."""
+        if self.search is None:
             return Searched(passages=())
         share = Deadline.after(deadline.remaining() * self.config.search_share)
-        return await self.search.retrieve(queries, top_k=self.config.search_top_k, deadline=share)
+        config = self.config
+        whole, parts = await asyncio.gather(
+            self.search.retrieve(
+                [situation[:MAX_QUERY_CHARS]], top_k=config.situation_top_k, deadline=share
+            ),
+            self.search.retrieve(queries, top_k=config.search_top_k, deadline=share),
+        )
+        return Searched(
+            passages=whole.passages + parts.passages,
+            failures=tuple(dict.fromkeys(whole.failures + parts.failures)),
+        )
 
     async def _precedents(
         self, passages: Sequence[common_pb2.Passage], decision: Decision, deadline: Deadline
