@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import pytest
 from arbiter.audit.v1 import audit_pb2, audit_pb2_grpc
 from arbiter.common.v1 import common_pb2
+from arbiter.search.v1 import search_pb2
 from arbiter_audit.__main__ import build_server
 from arbiter_audit.config import AuditConfig
 from arbiter_audit.rule_search import RuleSearch
@@ -68,12 +69,41 @@ def rule_id(rows: list[dict[str, object]]) -> str:
     return next(str(r["id"]) for r in rows if _ref(r) == COMPLAINTS)
 
 
+def finding_report(finding: str, rule_id: str, outcome: str, penalty: str) -> search_pb2.Document:
+    """An audit report shaped as `arbiter findings reports` writes one: the facts first
+    (outcome, penalty), then the rule's words far enough below to fall in another chunk."""
+    filler = " ".join(["The firm's complaint log showed the case handled late."] * 40)
+    text = (
+        f"# Audit finding {finding}: Example Payments Ltd\n\n**Sample data.** Invented.\n\n"
+        f"- Finding: {finding}, severity high\n- Rule cited: COBS 19.22.1.(2), passage {rule_id}\n"
+        f"- Outcome: {outcome}, decided 2024-03-01\n- Penalty: {penalty}\n\n"
+        f"**Issue found.** {filler}\n\n**Criteria.** COBS 19.22.1.(2) says:\n\n"
+        "> All complaints must be recorded, investigated and resolved within an adequate "
+        "timeframe and at the latest fifteen days after the day on which the Payment Service "
+        "Provider received the complaint."
+    )
+    return search_pb2.Document(
+        id=finding,
+        title=f"Audit finding {finding}",
+        text=text,
+        metadata={"document_id": finding, "doc_type": "finding", "document_short": "COBS"},
+    )
+
+
+PRECEDENTS = (
+    ("FD09001", "financial penalty", "USD 40,000.00"),
+    ("FD09002", "financial penalty", "USD 60,000.00"),
+    ("FD09003", "warning", "none"),
+)
+
+
 @pytest.fixture(scope="module")
 async def search_target(
-    rows: list[dict[str, object]], tmp_path_factory: pytest.TempPathFactory
+    rows: list[dict[str, object]], rule_id: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
+    reports = [finding_report(f, rule_id, o, p) for f, o, p in PRECEDENTS]
     async with running_search(tmp_path_factory.mktemp("audit-search")) as search:
-        await ingest(search.stub, [as_document(r) for r in rows])
+        await ingest(search.stub, [*(as_document(r) for r in rows), *reports])
         yield search.target
 
 
@@ -142,7 +172,14 @@ async def test_a_late_final_response_is_a_breach_judged_stage_by_stage(
         common_pb2.TRIAL_ROLE_JUDGE,
     ]
     assert verdict.trial[-1].upheld
-    assert verdict.recommended_outcome.kind != common_pb2.OUTCOME_KIND_UNSPECIFIED
+    # The outcome rests on the findings under the rule: most ended in penalties.
+    assert {p.finding_id: p.outcome for p in verdict.precedents} == {f: o for f, o, _ in PRECEDENTS}
+    outcome = verdict.recommended_outcome
+    assert outcome.kind == common_pb2.OUTCOME_KIND_FINANCIAL_PENALTY
+    assert (outcome.penalty_low, outcome.penalty_high, outcome.currency) == (40_000, 60_000, "USD")
+    assert set(outcome.precedent_ids) == {"FD09001", "FD09002"}
+    cited = {c.index for c in verdict.citations}
+    assert all(p.citation_index in cited for p in verdict.precedents)
 
 
 async def test_a_response_in_time_is_compliant_and_holds_no_trial(

@@ -65,16 +65,39 @@ def read_precedent(passage: common_pb2.Passage) -> Precedent:
     )
 
 
-def under(rule_ids: Iterable[str], precedents: Sequence[Precedent]) -> list[Precedent]:
-    """The precedents citing any of `rule_ids`, one per finding, in the order given."""
-    wanted = set(rule_ids)
-    seen: set[str] = set()
-    found = []
+def cites(precedent: Precedent, rule: common_pb2.Passage) -> bool:
+    """Whether a finding's text cites `rule`: by its passage id, or by its reference as a
+    report writes it ("COBS 19.22.1.(2)"), which is all a chunk quoting the rule may hold."""
+    if rule.source_id and rule.source_id in precedent.rule_ids:
+        return True
+    reference = f"{rule.rulebook} {rule.passage_ref}".strip()
+    return bool(rule.passage_ref) and reference in precedent.passage.text
+
+
+def under(rule: common_pb2.Passage, precedents: Sequence[Precedent]) -> list[Precedent]:
+    """The findings citing `rule`, one per finding (its chunks merged), in the order first
+    found."""
+    return merged([p for p in precedents if cites(p, rule)])
+
+
+def merged(precedents: Iterable[Precedent]) -> list[Precedent]:
+    """One precedent per finding: a report's chunks each hold part of it (the facts with
+    the outcome and penalty, the rule's words), so what any chunk says is kept."""
+    by_finding: dict[str, Precedent] = {}
     for p in precedents:
-        if p.rule_ids & wanted and p.finding_id not in seen:
-            seen.add(p.finding_id)
-            found.append(p)
-    return found
+        known = by_finding.get(p.finding_id)
+        if known is None:
+            by_finding[p.finding_id] = p
+            continue
+        by_finding[p.finding_id] = Precedent(
+            passage=known.passage if known.outcome or not p.outcome else p.passage,
+            finding_id=known.finding_id,
+            outcome=known.outcome or p.outcome,
+            penalty=max(known.penalty, p.penalty),
+            currency=known.currency or p.currency,
+            rule_ids=known.rule_ids | p.rule_ids,
+        )
+    return list(by_finding.values())
 
 
 def outcome_counts(precedents: Sequence[Precedent]) -> Counter[str]:

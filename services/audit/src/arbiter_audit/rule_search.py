@@ -47,12 +47,12 @@ class RuleSearch:
         top_k: int,
         deadline: Deadline,
         doc_types: Sequence[str] = (),
+        document_ids: Sequence[str] = (),
     ) -> Searched:
-        """Each query's passages (of `doc_types` when given), in query order; the
-        queries run concurrently, each within `deadline`."""
-        filters = (
-            [common_pb2.MetadataFilter(field="doc_type", any_of=doc_types)] if doc_types else []
-        )
+        """Each query's passages (of `doc_types` and `document_ids` when given), in query
+        order; the queries run concurrently, each within `deadline`."""
+        wanted = (("doc_type", doc_types), ("document_id", document_ids))
+        filters = [common_pb2.MetadataFilter(field=f, any_of=v) for f, v in wanted if v]
         outcomes = await asyncio.gather(
             *(self._one(q, top_k=top_k, filters=filters, deadline=deadline) for q in queries)
         )

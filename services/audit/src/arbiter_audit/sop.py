@@ -29,7 +29,7 @@ from arbiter_audit.matching import (
 )
 from arbiter_audit.model import Applicability, Applies, Fact
 from arbiter_audit.model_stages import ModelStages
-from arbiter_audit.precedents import Precedent, read_precedent, under
+from arbiter_audit.precedents import Precedent, merged, read_precedent, under
 from arbiter_audit.reading import extract_facts
 from arbiter_audit.record import verdict
 from arbiter_audit.rule_search import FINDINGS, RuleSearch, Searched
@@ -192,21 +192,39 @@ class AuditSOP:
         self, passages: Sequence[common_pb2.Passage], decision: Decision, deadline: Deadline
     ) -> list[Precedent]:
         """Findings under the deciding rule: those the research step brought, and those a
-        search for the rule's text finds among documents of type `finding`."""
+        search for the rule's words finds among documents of type `finding`; then the
+        chunks of theirs that hold how each ended, when the ones found do not say."""
         if decision.deciding is None:
             return []
         rule = decision.deciding.rule.passage
-        found = [read_precedent(p) for p in passages if is_precedent(p)]
-        if self.search is not None:
+        found = under(rule, [read_precedent(p) for p in passages if is_precedent(p)])
+        if self.search is None:
+            return found
+        share = Deadline.after(deadline.remaining() * self.config.search_share)
+        top_k = self.config.search_top_k * 2
+        searched = await self.search.retrieve(
+            [f"{rule.rulebook} {rule.passage_ref} {rule.text}"[:MAX_QUERY_CHARS]],
+            top_k=top_k,
+            deadline=share,
+            doc_types=[FINDINGS],
+        )
+        found = under(rule, [*found, *(read_precedent(p) for p in _passages(searched))])
+        untold = [f.finding_id for f in found if not f.outcome][:top_k]
+        if untold:
             share = Deadline.after(deadline.remaining() * self.config.search_share)
-            searched = await self.search.retrieve(
-                [f"{rule.rulebook} {rule.passage_ref} {rule.text}"[:600]],
-                top_k=self.config.search_top_k * 2,
+            rest = await self.search.retrieve(
+                ["Outcome Penalty decided"],
+                top_k=2 * len(untold),
                 deadline=share,
                 doc_types=[FINDINGS],
+                document_ids=untold,
             )
-            found += [read_precedent(p) for hits in searched.passages for p in hits]
-        return under([rule.source_id], found)
+            found = merged([*found, *(read_precedent(p) for p in _passages(rest))])
+        return found
+
+
+def _passages(searched: Searched) -> list[common_pb2.Passage]:
+    return [p for hits in searched.passages for p in hits]
 
 
 def _aside(note: str) -> str:

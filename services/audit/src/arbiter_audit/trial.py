@@ -71,7 +71,7 @@ class Case:
         rule = self.rule
         if rule is None:
             return []
-        return under([rule.rule.passage.source_id], self.precedents)
+        return under(rule.rule.passage, self.precedents)
 
 
 @dataclass(frozen=True)
