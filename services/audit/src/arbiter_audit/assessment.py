@@ -101,14 +101,13 @@ def applies_to(
 
 def spoken_of(
     pool: Sequence[Candidate], facts: Sequence[Fact], *, among: Sequence[Candidate] = ()
-) -> list[tuple[Candidate, Applies]]:
-    """The rules of `pool` with their applicability, those whose conditions the facts
-    speak of first (a fact decides a condition, or is one the check needs), each group in
-    its retrieval order: a rule found by words alone, whose conditions nothing in the
-    situation bears on, is the weaker match."""
-    rules = [(rule, applies_to(rule, facts, among=among)) for rule in pool]
-    engaged = {id(rule): any(c.engaged for c in assess(rule, a, facts).checks) for rule, a in rules}
-    return sorted(rules, key=lambda pair: not engaged[id(pair[0])])
+) -> list[Assessment]:
+    """The rules of `pool` assessed, those whose conditions the facts speak of first (a
+    fact decides a condition, or is one the check needs), each group in its retrieval
+    order: a rule found by words alone, whose conditions nothing in the situation bears
+    on, is the weaker match."""
+    assessed = [assess(rule, applies_to(rule, facts, among=among), facts) for rule in pool]
+    return sorted(assessed, key=lambda a: not any(c.engaged for c in a.checks))
 
 
 def assess(rule: Candidate, applies: Applies, facts: Sequence[Fact]) -> Assessment:

@@ -82,9 +82,22 @@ class AuditSOP:
         searched = await self._search(situation, queries, deadline)
         candidates = rank(situation, passages, searched.passages)
 
+        # Matching assesses its pool to rank it; the check reuses those assessments for
+        # the rules it is given with the same applicability (a model may choose others).
+        assessed: dict[int, Assessment] = {}
+
         def offline_match() -> list[tuple[Candidate, Applies]]:
             pool = governing(candidates, limit=self.config.match_pool)
-            return spoken_of(pool, read(), among=candidates)[: self.config.rules_assessed]
+            chosen = spoken_of(pool, read(), among=candidates)[: self.config.rules_assessed]
+            assessed.update((id(a.rule), a) for a in chosen)
+            return [(a.rule, a.applies) for a in chosen]
+
+        def offline_check() -> list[Assessment]:
+            known = [assessed.get(id(c)) for c, _ in rules]
+            return [
+                k if k is not None and k.applies == a else assess(c, a, read())
+                for k, (c, a) in zip(known, rules, strict=True)
+            ]
 
         matched = await self.stages.match(
             situation,
@@ -103,7 +116,7 @@ class AuditSOP:
             situation,
             facts,
             rules,
-            offline=lambda: [assess(c, a, read()) for c, a in rules],
+            offline=offline_check,
             deadline=deadline,
         )
         usage += checked.usage
