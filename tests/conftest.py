@@ -9,5 +9,6 @@ from __future__ import annotations
 # Text2SQL, the gateway, the CLI): a fixture imported into several conftests would be
 # registered once per conftest, and each would start its own cluster.
 from tests.support.postgres import findings_db, fresh_findings_db, postgres_cluster
+from tests.support.redis import redis_server, redis_url
 
-__all__ = ["findings_db", "fresh_findings_db", "postgres_cluster"]
+__all__ = ["findings_db", "fresh_findings_db", "postgres_cluster", "redis_server", "redis_url"]
