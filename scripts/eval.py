@@ -26,27 +26,14 @@ from pathlib import Path
 import grpc
 from arbiter.search.v1 import search_pb2, search_pb2_grpc
 from arbiter_cli import suite
-from arbiter_cli.eval_judge_report import markdown_table as judge_table
-from arbiter_cli.eval_sql_report import markdown_table
-from arbiter_cli.postgres import DATABASE_SETTINGS
 from arbiter_search.store.milvus import LITE_HINT
 from bench import machine
+from eval_common import ARBITER, DATA_DIR, REPO, STORE, git_state, write_doc
+from eval_judge_part import JUDGEMENT_DEV, judgement
+from eval_sql_part import text2sql
 
-REPO = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("ARBITER_DATA_DIR", REPO.parent / "shared" / "data" / "obliqa"))
-ARBITER = str(Path(sys.executable).with_name("arbiter"))
-STORE = REPO / ".data" / "eval"
 SEARCH_SRC = REPO / "services" / "search" / "src"
-RESULTS = ("<!-- results: written by scripts/eval.py -->", "<!-- /results -->")
 NOT_BUILT = "(stage not built yet)"
-SQL_RESULTS = ("<!-- sql results: written by scripts/eval.py -->", "<!-- /sql results -->")
-FINDINGS_DEV = DATA_DIR.parent / "findings" / "questions_dev.jsonl"
-HELD_OUT = REPO / "tests" / "analysis" / "text2sql" / "heldout.jsonl"
-JUDGE_RESULTS = (
-    "<!-- judgement results: written by scripts/eval.py -->",
-    "<!-- /judgement results -->",
-)
-JUDGEMENT_DEV = DATA_DIR.parent / "judgement" / "scenarios_dev.jsonl"
 
 
 @dataclass(frozen=True)
@@ -246,28 +233,6 @@ HEADER = [
 ]
 
 
-def write_doc(path: Path, results: list[str], markers: tuple[str, str] = RESULTS) -> None:
-    """Replace what lies between `markers`; keep everything else (the markers are added
-    at the end when the file lacks them)."""
-    text = path.read_text() if path.exists() else "# Retrieval evaluation\n"
-    block = "\n".join([markers[0], *results, markers[1]])
-    if markers[0] in text and markers[1] in text:
-        head, _, rest = text.partition(markers[0])
-        text = head + block + rest.partition(markers[1])[2]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text)
-
-
-def git_state() -> str:
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--", "services", "libs"], capture_output=True, text=True
-    )
-    local = " plus uncommitted changes under services/ or libs/" if dirty.stdout.strip() else ""
-    return f"commit {head.stdout.strip() or 'unknown'}{local}"
-
-
 def ablation(
     data: Dataset, target: str, *, args: argparse.Namespace, embedder: str, trace: str
 ) -> tuple[list[str], list[str]]:
@@ -302,127 +267,6 @@ def latency(data: Dataset, target: str, *, queries: int) -> tuple[list[str], lis
         print(f"eval: latency: {config.name}")
         lines.append(row(config, run_eval(argv, target), None, ""))
     return lines, commands
-
-
-def typed(argv: list[str], services: dict[str, str] | None = None) -> str:
-    """An `arbiter` command as a reader would type it from the checkout: the data folder
-    as `$ARBITER_DATA_DIR/..`, each service's address as `$<SERVICE>`."""
-    text = shlex.join(["arbiter", *argv[1:]]).replace(str(DATA_DIR.parent), "$ARBITER_DATA_DIR/..")
-    for service, target in (services or {}).items():
-        text = text.replace(target, f"${service.upper()}")
-    return text.replace(str(REPO) + "/", "")
-
-
-def text2sql(out: Path) -> None:
-    """`arbiter eval-sql` on the dev and held-out questions, each on its own throwaway
-    cluster and offline service; the table, the answers and the commands into `out`."""
-    missing = [str(f) for f in (FINDINGS_DEV, HELD_OUT) if not f.exists()]
-    if missing:
-        raise SystemExit(f"eval: missing {', '.join(missing)}; set ARBITER_DATA_DIR")
-    runs, commands = [], []
-    for title, questions, name in (
-        ("dev (in-sample)", FINDINGS_DEV, "dev"),
-        ("held-out", HELD_OUT, "heldout"),
-    ):
-        answers = STORE / f"sql-{name}-answers.jsonl"
-        argv = [ARBITER, "eval-sql", "--questions", str(questions), "--throwaway", "--json"]
-        argv += ["--answers-out", str(answers)]
-        print(f"eval: Text2SQL on {questions.name}")
-        done = subprocess.run(argv, capture_output=True, text=True)
-        lines = done.stdout.strip().splitlines()
-        if done.returncode != 0 or not lines:
-            why = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            raise SystemExit(f"eval: arbiter eval-sql failed (exit {done.returncode}): {why}")
-        summary = json.loads(lines[-1])
-        print(f"  accuracy {summary['accuracy']:.3f}  p50 {summary['p50_ms']:.0f} ms")
-        runs.append((f"{title}, {summary['total']} questions", summary))
-        commands.append(typed(argv))
-    results = [
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; {git_state()}.",
-        "Offline provider, the sample of seed 2026, today 2026-01-15, one call at a time.",
-        "",
-        *markdown_table(runs),
-        "",
-        "Commands (each answer's SQL and rows are kept in `.data/eval/`):",
-        "",
-        "```",
-        *commands,
-        "```",
-    ]
-    write_doc(out, results, SQL_RESULTS)
-    print(f"eval: wrote the Text2SQL results to {out}")
-
-
-def judgement_workers(search: str) -> list[suite.Running]:
-    """Audit (calling `search`), planner, analysis (no findings database) and a gateway on
-    them, offline, on free loopback ports; the gateway last. Stopped by the caller."""
-    env = {"LLM_PROVIDER": "offline", "SEARCH_TARGET": search}
-    no_database = dict.fromkeys(DATABASE_SETTINGS, "")
-    running: list[suite.Running] = []
-    try:
-        for name, extra in (("audit", {}), ("planner", {}), ("analysis", no_database)):
-            running.append(suite.start(name, port=0, env={**env, **extra}, log_dir=STORE / "logs"))
-        targets = {f"{r.name.upper()}_TARGET": r.target for r in running}
-        gateway = suite.start("gateway", port=0, env={**env, **targets}, log_dir=STORE / "logs")
-        running.append(gateway)
-    except BaseException:
-        for r in running:
-            suite.stop(r.process)
-        raise
-    return running
-
-
-def judgement(search: str, out: Path) -> None:
-    """`arbiter eval-judge` on the dev situations, offline: Research then Judge directly,
-    and each situation asked through a gateway; the table, the commands and each run's
-    per-case JSON (kept in .data/eval/) into `out`."""
-    if not JUDGEMENT_DEV.exists():
-        raise SystemExit(f"eval: missing {JUDGEMENT_DEV}; set ARBITER_DATA_DIR")
-    workers = judgement_workers(search)
-    by_name = {r.name: r.target for r in workers}
-    direct = ["--direct", "--search", search, "--audit", by_name["audit"]]
-    plans = (
-        ("direct", "Research, then Judge", direct),
-        ("gateway", "through the gateway (Ask)", ["--gateway", by_name["gateway"]]),
-    )
-    runs, commands = [], []
-    try:
-        for name, title, flags in plans:
-            argv = [ARBITER, "eval-judge", "--cases", str(JUDGEMENT_DEV), "--json", *flags]
-            print(f"eval: judgement, {title}")
-            done = subprocess.run(argv, capture_output=True, text=True)
-            lines = done.stdout.strip().splitlines()
-            # Exit 1 is a run whose failed calls the summary counts and lists.
-            if done.returncode not in (0, 1) or not lines:
-                why = (done.stderr.strip().splitlines() or ["no output"])[-1]
-                raise SystemExit(f"eval: arbiter eval-judge failed (exit {done.returncode}): {why}")
-            (STORE / f"judge-{name}.json").write_text(lines[-1] + "\n")
-            summary = json.loads(lines[-1])
-            print(f"  macro-F1 {summary['macro_f1']:.3f}  p50 {summary['p50_ms'] or '-'} ms")
-            runs.append((f"{title}, {summary['cases']} situations", summary))
-            commands.append(typed(argv, {**by_name, "search": search}))
-    finally:
-        for r in reversed(workers):
-            suite.stop(r.process)
-    results = [
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; {git_state()}.",
-        "Offline provider, one situation at a time; search on the eval store (the ObliQA",
-        "corpus, no findings: no precedents); each situation is asked through the gateway",
-        "followed by `Is this a breach of the rules?`. Research recall through the gateway is",
-        "measured on the rules the verdict assesses (the stream does not carry research's",
-        "passages).",
-        "",
-        *judge_table(runs),
-        "",
-        "Commands (`$SEARCH`, `$AUDIT`, `$GATEWAY`: the services `make eval` started; each"
-        " run's per-case results are kept in `.data/eval/judge-*.json`):",
-        "",
-        "```",
-        *commands,
-        "```",
-    ]
-    write_doc(out, results, JUDGE_RESULTS)
-    print(f"eval: wrote the judgement results to {out}")
 
 
 def main() -> int:
