@@ -97,9 +97,9 @@ def test_accuracy_overall_per_kind_and_per_difficulty() -> None:
             QuestionScore("Q4", "join", "hard", True),
         ]
     )
-    assert (report.overall.correct, report.overall.total) == (3, 4)
+    assert (report.overall.hits, report.overall.total) == (3, 4)
     assert report.overall.value == 0.75
     assert report.per_kind["count"].value == 0.5
     assert report.per_kind["join"].value == 1.0
     assert list(report.per_difficulty) == ["easy", "hard"]
-    assert report.per_difficulty["hard"].correct == 2
+    assert report.per_difficulty["hard"].hits == 2

@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from arbiter_cli.eval_metrics import percentile
+from arbiter_cli.eval_metrics import Share, percentile
 from arbiter_cli.judge_scoring import (
     LABELS,
     NO_VERDICT,
     LabelScore,
     Measures,
     Scored,
-    Share,
     measures_of,
     per_rulebook,
 )

@@ -8,7 +8,7 @@ binary gains) plus MRR@10, so the numbers compare with the benchmark's published
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 METRIC_NAMES = ("Recall@5", "Recall@10", "MAP@10", "nDCG@10", "MRR@10")
@@ -78,3 +78,20 @@ class Scores:
             ndcg_at_10=mean(ndcg_at, 10),
             mrr_at_10=mean(reciprocal_rank_at, 10),
         )
+
+
+@dataclass(frozen=True)
+class Share:
+    """`hits` of `total`, and their ratio (0 of none): an accuracy, a recall over cases."""
+
+    hits: int
+    total: int
+
+    @property
+    def value(self) -> float:
+        return self.hits / self.total if self.total else 0.0
+
+    @classmethod
+    def of(cls, flags: Iterable[bool]) -> Share:
+        listed = list(flags)
+        return cls(sum(listed), len(listed))

@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from arbiter_cli.eval_inputs import InputError, read_jsonl
-from arbiter_cli.eval_metrics import percentile
+from arbiter_cli.eval_metrics import Share, percentile
 from arbiter_cli.sql_scoring import (
-    Accuracy,
     AccuracyReport,
     QuestionScore,
     accuracy_of,
@@ -99,12 +98,12 @@ def score(q: SqlQuestion, answer: Answer, gold: Rows | str) -> Outcome:
     return Outcome(q, answer, correct, why)
 
 
-def _accuracy(a: Accuracy) -> dict[str, float | int]:
-    return {"accuracy": round(a.value, 4), "correct": a.correct, "total": a.total}
+def _accuracy(a: Share) -> dict[str, float | int]:
+    return {"accuracy": round(a.value, 4), "correct": a.hits, "total": a.total}
 
 
-def _line(name: str, a: Accuracy) -> str:
-    return f"  {name:<22} {a.value:.3f} ({a.correct}/{a.total})"
+def _line(name: str, a: Share) -> str:
+    return f"  {name:<22} {a.value:.3f} ({a.hits}/{a.total})"
 
 
 @dataclass(frozen=True)

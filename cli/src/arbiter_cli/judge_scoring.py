@@ -6,11 +6,12 @@ macro-F1, citation and research recall of the governing passages, trial rate).""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from arbiter_cli.eval_inputs import InputError, read_jsonl
+from arbiter_cli.eval_metrics import Share
 
 LABELS = ("BREACH", "COMPLIANT", "INSUFFICIENT_INFORMATION")
 """The dispositions a case can expect, in the README's order."""
@@ -143,23 +144,6 @@ class Scored:
 
 
 # --- the measures ---
-
-
-@dataclass(frozen=True)
-class Share:
-    """`hits` of `total`, and their ratio (0 of none)."""
-
-    hits: int
-    total: int
-
-    @property
-    def value(self) -> float:
-        return self.hits / self.total if self.total else 0.0
-
-    @classmethod
-    def of(cls, flags: Iterable[bool]) -> Share:
-        listed = list(flags)
-        return cls(sum(listed), len(listed))
 
 
 @dataclass(frozen=True)

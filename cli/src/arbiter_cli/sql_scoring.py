@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from arbiter_cli.eval_metrics import Share
+
 RELATIVE_TOLERANCE = Decimal("1e-6")
 _CENTS = Decimal("0.01")
 _NUMBER = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?\s*")
@@ -115,33 +117,21 @@ class QuestionScore:
 
 
 @dataclass(frozen=True)
-class Accuracy:
-    """Execution accuracy as correct / total."""
-
-    correct: int
-    total: int
-
-    @property
-    def value(self) -> float:
-        return self.correct / self.total if self.total else 0.0
-
-
-@dataclass(frozen=True)
 class AccuracyReport:
     """Execution accuracy overall, per kind and per difficulty (keys sorted)."""
 
-    overall: Accuracy
-    per_kind: dict[str, Accuracy]
-    per_difficulty: dict[str, Accuracy]
+    overall: Share
+    per_kind: dict[str, Share]
+    per_difficulty: dict[str, Share]
 
 
 def accuracy_of(scores: Iterable[QuestionScore]) -> AccuracyReport:
     listed = list(scores)
 
-    def over(selected: list[QuestionScore]) -> Accuracy:
-        return Accuracy(sum(s.correct for s in selected), len(selected))
+    def over(selected: list[QuestionScore]) -> Share:
+        return Share.of(s.correct for s in selected)
 
-    def by(key: str) -> dict[str, Accuracy]:
+    def by(key: str) -> dict[str, Share]:
         values = sorted({getattr(s, key) for s in listed})
         return {v: over([s for s in listed if getattr(s, key) == v]) for v in values}
 
