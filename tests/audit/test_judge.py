@@ -174,6 +174,8 @@ async def test_a_late_final_response_is_a_breach_judged_stage_by_stage(
     assert verdict.trial[-1].upheld
     # The outcome rests on the findings under the rule: most ended in penalties.
     assert {p.finding_id: p.outcome for p in verdict.precedents} == {f: o for f, o, _ in PRECEDENTS}
+    # Each names the rule it was found under, not its own reference.
+    assert all(list(p.rule_refs) == ["COBS 19.22.1.(2)"] for p in verdict.precedents)
     outcome = verdict.recommended_outcome
     assert outcome.kind == common_pb2.OUTCOME_KIND_FINANCIAL_PENALTY
     assert (outcome.penalty_low, outcome.penalty_high, outcome.currency) == (40_000, 60_000, "USD")

@@ -28,6 +28,8 @@ _OUTCOME = re.compile(
     re.IGNORECASE,
 )
 _PENALTY = re.compile(r"\bpenalty\b[^\n]{0,40}?\b(USD|AED)\s?([0-9][0-9,]*(?:\.[0-9]+)?)", re.I)
+_RULE_CITED = re.compile(r"^[-*\s]*Rule cited:\s*(.+?)(?:,\s*passage\b.*)?$", re.M | re.I)
+"""A report's line naming the rule it cites ("Rule cited: PRU 3.10.3.(2), passage <uuid>")."""
 _FINDING_ID = re.compile(r"\bFD\d{3,}\b")
 """A finding's id as `arbiter findings reports` writes it (its document id too)."""
 
@@ -44,6 +46,8 @@ class Precedent:
     currency: str
     rule_ids: frozenset[str]
     """The corpus passage ids (UUIDs) it cites."""
+    rule_refs: tuple[str, ...] = ()
+    """The references of the rules it cites, as the report writes them ("PRU 3.10.3.(2)")."""
 
     @property
     def severity(self) -> int:
@@ -62,6 +66,7 @@ def read_precedent(passage: common_pb2.Passage) -> Precedent:
         penalty=float(penalty.group(2).replace(",", "")) if penalty else 0.0,
         currency=penalty.group(1).upper() if penalty else "",
         rule_ids=frozenset(_UUID.findall(text)),
+        rule_refs=tuple(dict.fromkeys(m.strip() for m in _RULE_CITED.findall(text))),
     )
 
 
@@ -96,6 +101,7 @@ def merged(precedents: Iterable[Precedent]) -> list[Precedent]:
             penalty=max(known.penalty, p.penalty),
             currency=known.currency or p.currency,
             rule_ids=known.rule_ids | p.rule_ids,
+            rule_refs=tuple(dict.fromkeys(known.rule_refs + p.rule_refs)),
         )
     return list(by_finding.values())
 

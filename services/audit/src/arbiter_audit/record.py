@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from arbiter.common.v1 import common_pb2
 
 from arbiter_audit.assessment import Assessment, Decision, Disposition
-from arbiter_audit.matching import reference_of
 from arbiter_audit.model import Applicability, Compliance, Fact, FactKind
 from arbiter_audit.precedents import KIND, Precedent
 from arbiter_audit.trial import Judgement, Role, Turn
@@ -176,7 +175,7 @@ def _precedent(p: Precedent, citations: Citations) -> common_pb2.Precedent:
         finding_id=p.finding_id,
         title=p.passage.title,
         outcome=p.outcome,
-        rule_refs=[reference_of(p.passage)] if p.passage.passage_ref else [],
+        rule_refs=list(p.rule_refs),
         citation_index=citations.cite(p.passage),
         penalty_amount=p.penalty,
         currency=p.currency,
