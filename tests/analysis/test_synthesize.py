@@ -96,6 +96,28 @@ async def test_answer_cites_the_supporting_passages(analysis: Stub) -> None:
     assert result.usage.llm_calls == 0
 
 
+async def test_a_finding_is_cited_as_a_sample_finding_not_as_the_rule(analysis: Stub) -> None:
+    # A sample audit report quoting a rule: its words must not pass for the rule's own.
+    finding = common_pb2.Passage(
+        id="FD00042:0",
+        source_id="FD00042:0",
+        document_id="FD00042",
+        doc_type="finding",
+        rulebook="AML",
+        passage_ref="14.3.1",
+        title="Audit finding FD00042: Example Ltd",
+        text="AML 14.3.1 says: a Relevant Person must promptly report a suspicious transaction"
+        " to the FIU. The firm reported its suspicious transaction 40 days late.",
+    )
+    question = "When must a firm report a suspicious transaction to the FIU?"
+    result = (await synthesize(analysis, question, passages=[finding])).result
+    assert "Sample finding FD00042 (sample data): " in result.answer, result.answer
+    assert "AML 14.3.1:" not in result.answer
+    (citation,) = result.citations
+    assert (citation.rulebook, citation.passage_ref) == ("", "")
+    assert citation.title == "Sample finding FD00042 (sample data)"
+
+
 async def test_citations_start_at_one_whichever_passage_comes_first(analysis: Stub) -> None:
     # Only the third passage supports an answer: it used to be cited as [3], a number the
     # reader finds nowhere in the list under the answer.

@@ -1,7 +1,9 @@
 """Citations: the answer's `[k]` (numbered by first use, see
 `arbiter_llm.citations.CitationNumbering`) becomes one `Citation` of the passage it stands
 for, whose quote is the passage sentence, verbatim, that best matches the answer sentences
-citing it; or of the data analysis, the findings database with its SQL as the reference."""
+citing it; or of the data analysis, the findings database with its SQL as the reference.
+A finding (a sample audit report searched as a precedent) is cited as a finding, never as
+the rule it quotes."""
 
 from __future__ import annotations
 
@@ -12,6 +14,17 @@ from arbiter_llm.citations import markers, strip_markers
 from arbiter_text import sentence_spans, sentences, stems
 
 from arbiter_analysis.data_evidence import DataEvidence
+
+FINDING = "finding"
+"""`Passage.doc_type` of an audit report (a precedent), as opposed to a rule."""
+
+
+def reference_of(passage: common_pb2.Passage) -> str:
+    """How an answer names a passage: a rule by its rulebook and number, a finding as the
+    sample finding it is (its report quotes a rule, which must not pass for the rule)."""
+    if passage.doc_type == FINDING:
+        return f"Sample finding {passage.document_id or passage.source_id} (sample data)"
+    return f"{passage.rulebook} {passage.passage_ref}".strip()
 
 
 class CitationBuilder:
@@ -34,13 +47,14 @@ class CitationBuilder:
             # Every [k] is in the answer; a sentence cut too long to hold its marker whole
             # still gets its citation, quoted against the whole answer.
             citing.setdefault(k, [strip_markers(answer)])
+            finding = passage.doc_type == FINDING
             citations.append(
                 common_pb2.Citation(
                     index=k,
                     source_id=passage.source_id or passage.id,
-                    passage_ref=passage.passage_ref,
-                    rulebook=passage.rulebook,
-                    title=passage.title,
+                    passage_ref="" if finding else passage.passage_ref,
+                    rulebook="" if finding else passage.rulebook,
+                    title=reference_of(passage) if finding else passage.title,
                     quote=best_quote(passage.text, citing[k]),
                 )
             )

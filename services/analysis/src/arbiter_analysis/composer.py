@@ -18,6 +18,7 @@ from arbiter_llm import JSON, Document, Task, TaskInput
 from arbiter_llm.citations import markers, out_of_range, strip_markers
 from arbiter_text import iter_sentence_spans, stems, words
 
+from arbiter_analysis.citations import reference_of
 from arbiter_analysis.data_evidence import DataEvidence, unsupported_numbers
 
 MAX_SENTENCES = 5
@@ -278,7 +279,7 @@ def synthesis_input(
             index=n,
             text=p.text,
             title=p.title,
-            reference=f"{p.rulebook} {p.passage_ref}".strip(),
+            reference=reference_of(p),
         )
         for n, p in enumerate(passages, start=1)
     )
