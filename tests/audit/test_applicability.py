@@ -19,6 +19,7 @@ RETAIL_MARGIN = "f94c0125-fd88-40e4-ad50-24c5e7841bef"  # COBS 23.6
 SHARIA_REPORT = "7c7d2458-f20b-49ff-b2e8-c3b2be7785c1"  # IFR 3.6.2(b)
 HIGH_RISK_EDD = "dbda992f-a353-48f1-9df1-87be7a7adf8c"  # AML 8.1.1(3)
 DNFBP_CDD = "2a2b0705-d7c4-46f7-be10-11fdca3db9c5"  # AML 8.1.1(2)
+TPP_COMPLAINTS = "ac8b7ade-695c-43b9-b6cc-899b8dd88b7e"  # COBS 20.13.2, a passive duty
 
 
 def _applies(uuid: str, situation: str) -> Applies:
@@ -152,6 +153,28 @@ def test_a_generic_addressee_qualified_by_a_kind_of_firm() -> None:
     assert _applies(DNFBP_CDD, "A DNFBP sold gold bars.").applicability is Applicability.APPLIES
     bank = _applies(DNFBP_CDD, "An ADGM bank opened an account.")
     assert bank.applicability is Applicability.DOES_NOT_APPLY
+
+
+@pytest.mark.parametrize(
+    ("situation", "expected"),
+    [
+        ("A Third Party Provider resolved a complaint 20 days late.", Applicability.APPLIES),
+        ("A payment service provider resolved a complaint late.", Applicability.DOES_NOT_APPLY),
+        ("A firm resolved a complaint 20 days after it came in.", Applicability.CANNOT_TELL),
+    ],
+)
+def test_a_passive_duty_is_on_the_kind_of_firm_it_names(
+    situation: str, expected: Applicability
+) -> None:
+    # No firm is the subject; "the Third Party Provider received the complaint" says whose
+    # duty it is.
+    assert _applies(TPP_COMPLAINTS, situation).applicability is expected
+
+
+def test_a_passive_duty_naming_a_firm_indefinitely_names_no_scope() -> None:
+    rule = "All payments must be recorded within two days of receipt from a bank."
+    result = applicability(rule, facts_of("An insurer recorded a payment late."))
+    assert result.applicability is Applicability.APPLIES
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ _DISTINCT_FIRMS = frozenset(
         "fund manager",
         "credit rating agency",
         "payment service provider",
+        "third party provider",
         "recognised body",
     }
 )

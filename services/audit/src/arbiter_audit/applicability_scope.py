@@ -85,8 +85,11 @@ def scope_of(rule_text: str, title: str = "") -> Scope:
         qualifier = _QUALIFIER.search(who, generic.end())
         who = who[qualifier.end() :] if qualifier else ""
     funds = [(m, tuple(fund_types(m["kinds"]))) for m in FUND.finditer(text)]
+    firms = frozenset(named(m, FIRM_TYPES) for m in FIRM.finditer(who))
+    if not firms and not generic:
+        firms = _addressed(text)
     return Scope(
-        firm_types=frozenset(named(m, FIRM_TYPES) for m in FIRM.finditer(who)),
+        firm_types=firms,
         statuses=frozenset(named(m, STATUSES) for m in STATUS.finditer(who)) - _GENERIC_STATUSES,
         categories=frozenset(categories),
         excluded_categories=frozenset(excluded),
@@ -97,6 +100,18 @@ def scope_of(rule_text: str, title: str = "") -> Scope:
         excepted_funds=tuple(kinds for m, kinds in funds if _excepted(text, m.start())),
         client_types=frozenset(clients) if len(clients) == 1 else frozenset(),
         customer=frozenset(customer),
+    )
+
+
+def _addressed(text: str) -> frozenset[str]:
+    """The kind of firm a rule without a firm for subject still speaks to by name: "All
+    complaints must be resolved ... after the day on which the Third Party Provider received
+    the complaint" is a duty of Third Party Providers. Only "the <kind>" counts: "a bank" in
+    such a rule is usually someone else (a counterparty, a bank the money is held at)."""
+    return frozenset(
+        named(m, FIRM_TYPES)
+        for m in FIRM.finditer(text)
+        if text[max(0, m.start() - 4) : m.start()].lower() == "the "
     )
 
 

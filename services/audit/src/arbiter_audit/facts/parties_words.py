@@ -25,6 +25,7 @@ FIRM_TYPES: dict[str, str] = {
     r"advis(?:er|or|ory\s+firm)": "adviser",
     r"credit\s+rating\s+agency": "credit rating agency",
     r"payment\s+service\s+provider|PSP": "payment service provider",
+    r"third[\s-]+party\s+(?:service\s+)?provider|TPP": "third party provider",
     r"custodian": "custodian",
     r"recognised\s+(?:body|investment\s+exchange|clearing\s+house)": "recognised body",
     r"multilateral\s+trading\s+facility|MTF": "mtf",
