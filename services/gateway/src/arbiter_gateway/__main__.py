@@ -15,14 +15,15 @@ from arbiter_kit.server import Service, ServiceServer, built_server, main_for
 from arbiter_gateway.config import GatewayConfig
 from arbiter_gateway.servicer import GatewayServicer
 from arbiter_gateway.steps import Workers
+from arbiter_gateway.store import session_store
 
 SERVICE = gateway_pb2.DESCRIPTOR.services_by_name["GatewayService"].full_name
 
 
 @asynccontextmanager
 async def services(config: GatewayConfig) -> AsyncIterator[list[Service]]:
-    """The gateway over channels to its workers (opened in the running loop), which
-    close when the block ends."""
+    """The gateway over channels to its workers and its session store (opened in the
+    running loop), which close when the block ends."""
     workers = Workers(
         planner=Downstream(config.planner),
         search=Downstream(config.search),
@@ -30,8 +31,11 @@ async def services(config: GatewayConfig) -> AsyncIterator[list[Service]]:
         audit=Downstream(config.audit),
     )
     try:
-        servicer = GatewayServicer(config=config, workers=workers)
-        yield [Service(SERVICE, servicer, gateway_pb2_grpc.add_GatewayServiceServicer_to_server)]
+        async with session_store(config) as sessions:
+            servicer = GatewayServicer(config=config, workers=workers, sessions=sessions)
+            yield [
+                Service(SERVICE, servicer, gateway_pb2_grpc.add_GatewayServiceServicer_to_server)
+            ]
     finally:
         await workers.close()
 

@@ -35,7 +35,26 @@ class GatewayConfig:
     max_question_chars: int = MAX_QUESTION_CHARS
     """Longest question accepted (the workers refuse longer than the contract's limit)."""
     max_sessions: int = 1000
-    """Finished sessions kept in memory for GetSession and Resume; oldest go first."""
+    """Without a database: sessions kept in memory for GetSession and Resume (the oldest
+    finished go first)."""
+    database_url: str = ""
+    """PostgreSQL of the event log (docs/sessions.md); empty: sessions live in this process
+    only (one replica, nothing survives a restart)."""
+    database_timeout_seconds: float = 5.0
+    """Cap on any one call to the event log's database."""
+    redis_url: str = ""
+    """Redis for word of new events between replicas; empty: in-process (one replica, or
+    replicas that learn of another's events by polling the log)."""
+    poll_seconds: float = 1.0
+    """How often a follower of a session run elsewhere reads the log without word of it."""
+    lease_seconds: float = 30.0
+    """How long this replica's claim on its running sessions holds without renewal."""
+    retention_days: float = 90.0
+    """Finished sessions older than this are deleted (per-tenant overrides: docs/sessions.md)."""
+    retention_max_sessions: int = 100_000
+    """Most finished sessions kept per tenant; the oldest go first."""
+    prune_interval_seconds: float = 3600.0
+    """How often the gateway applies the retention (0: never; `arbiter sessions prune`)."""
     # The workers' settings are `<WORKER>_*`, not `GATEWAY_<WORKER>_*`: from_env reads them.
     planner: DownstreamConfig = field(default=_worker("planner"), metadata=NOT_FROM_ENV)
     """The planner."""

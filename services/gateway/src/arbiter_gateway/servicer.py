@@ -1,4 +1,5 @@
-"""The GatewayService: validates requests, opens sessions, streams their events."""
+"""The GatewayService: validates requests, opens sessions, streams their events (from the
+session store: docs/sessions.md)."""
 
 from __future__ import annotations
 
@@ -10,23 +11,23 @@ import grpc
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from arbiter_kit import logs
 from arbiter_kit.deadline import Deadline
-from arbiter_kit.errors import FailedPrecondition, InvalidArgument, Unimplemented
+from arbiter_kit.errors import FailedPrecondition, Unimplemented
 from arbiter_kit.validation import required_id
 
 from arbiter_gateway.config import GatewayConfig
 from arbiter_gateway.requests import validate_ask
 from arbiter_gateway.runner import SessionRun
-from arbiter_gateway.sessions import SessionRegistry, State
+from arbiter_gateway.sessions import SessionStore, State
 from arbiter_gateway.steps import Workers
 
 
 class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):  # type: ignore[misc]
-    """Ask, Resume, CancelSession, SkipStep and GetSession over in-memory sessions."""
+    """Ask, Resume, CancelSession, SkipStep and GetSession over the session store."""
 
-    def __init__(self, *, config: GatewayConfig, workers: Workers) -> None:
+    def __init__(self, *, config: GatewayConfig, workers: Workers, sessions: SessionStore) -> None:
         self.config = config
         self.workers = workers
-        self.sessions = SessionRegistry(capacity=config.max_sessions)
+        self.sessions = sessions
         self.runs: dict[str, SessionRun] = {}
 
     async def Ask(
@@ -35,7 +36,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):  # type: ignore[
         question = validate_ask(request, self.config)
         deadline = Deadline.of_call(context, default=self.config.request_budget_seconds)
         deadline = deadline.shorter(self.config.request_budget_seconds)
-        session = self.sessions.open(question)
+        session = await self.sessions.open(question)
         logs.session_id.set(session.id)
         run = SessionRun(
             session=session,
@@ -47,7 +48,12 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):  # type: ignore[
         self.runs[session.id] = run
         # The run is a task of its own: a caller that drops the stream can Resume.
         session.task = asyncio.create_task(run.run())
-        session.task.add_done_callback(lambda _: self.runs.pop(session.id, None))
+
+        def ran(_: asyncio.Task[None]) -> None:
+            self.runs.pop(session.id, None)
+            self.sessions.ran(session)
+
+        session.task.add_done_callback(ran)
         async for event in session.follow():
             yield gateway_pb2.AskResponse(event=event)
 
@@ -55,16 +61,18 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):  # type: ignore[
         self, request: gateway_pb2.ResumeRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[gateway_pb2.ResumeResponse]:
         session_id = required_id("session_id", request.session_id)
-        session = self.sessions.authorise(session_id, request.resume_token)
-        if request.after_seq > len(session.events):
-            raise InvalidArgument("after_seq", f"the session has {len(session.events)} events")
-        async for event in session.follow(request.after_seq):
+        stored = await self.sessions.authorise(session_id, request.resume_token)
+        async for event in self.sessions.follow(stored, request.after_seq):
             yield gateway_pb2.ResumeResponse(event=event)
 
     async def CancelSession(
         self, request: gateway_pb2.CancelSessionRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> gateway_pb2.CancelSessionResponse:
-        session = self.sessions.get(required_id("session_id", request.session_id))
+        session_id = required_id("session_id", request.session_id)
+        stored = await self.sessions.find(session_id)
+        session = self.sessions.running(session_id)
+        if session is None:
+            return gateway_pb2.CancelSessionResponse(state=stored.state)  # type: ignore[arg-type]
         if session.task is not None and not session.task.done():
             session.task.cancel()
             await asyncio.wait([session.task], timeout=5.0)
@@ -75,9 +83,10 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):  # type: ignore[
     ) -> gateway_pb2.SkipStepResponse:
         session_id = required_id("session_id", request.session_id)
         step_id = required_id("step_id", request.step_id)
-        session = self.sessions.get(session_id)
-        run = self.runs.get(session.id)
-        if run is None or session.state != State.SESSION_STATE_RUNNING:
+        await self.sessions.find(session_id)
+        session = self.sessions.running(session_id)
+        run = self.runs.get(session_id)
+        if session is None or run is None or session.state != State.SESSION_STATE_RUNNING:
             raise FailedPrecondition("the session is not running", reason="SESSION_NOT_RUNNING")
         step = await run.skip(step_id)
         return gateway_pb2.SkipStepResponse(step=step)
@@ -85,9 +94,8 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):  # type: ignore[
     async def GetSession(
         self, request: gateway_pb2.GetSessionRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> gateway_pb2.GetSessionResponse:
-        return gateway_pb2.GetSessionResponse(
-            session=self.sessions.get(required_id("session_id", request.session_id)).snapshot()
-        )
+        session_id = required_id("session_id", request.session_id)
+        return gateway_pb2.GetSessionResponse(session=await self.sessions.snapshot(session_id))
 
     async def DecidePlan(
         self, request: gateway_pb2.DecidePlanRequest, context: grpc.aio.ServicerContext[Any, Any]
