@@ -15,7 +15,7 @@ from arbiter_kit.addresses import local_target
 from google.protobuf import json_format
 
 from arbiter_cli import eval as evaluation
-from arbiter_cli import eval_judge, eval_sql, findings
+from arbiter_cli import eval_judge, eval_sql, findings, session_log
 from arbiter_cli.data_view import chart_dir
 from arbiter_cli.render import EventPrinter
 
@@ -106,6 +106,7 @@ def parser() -> argparse.ArgumentParser:
     eval_sql.add_command(sub)
     eval_judge.add_command(sub)
     findings.add_command(sub)
+    session_log.add_commands(sub)
     return p
 
 

@@ -117,6 +117,8 @@ class Credentials:
 
 DATABASE_SETTINGS = ("ANALYSIS_DATABASE_URL", "ANALYSIS_DATABASE_READER_URL")
 """Where the analysis service finds the findings database: as its owner, as the reader."""
+GATEWAY_DATABASE_SETTING = "GATEWAY_DATABASE_URL"
+"""Where the gateway keeps its sessions and event log."""
 
 
 @dataclass(frozen=True)
@@ -128,8 +130,13 @@ class Urls:
     reader: str
 
     def settings(self) -> dict[str, str]:
-        """The analysis service's settings for this cluster's database."""
-        return dict(zip(DATABASE_SETTINGS, (self.owner, self.reader), strict=True))
+        """The settings for this cluster's database: the analysis service's (the findings,
+        as their owner and as the reader), and the gateway's event log (its own schema,
+        made by the owner)."""
+        return {
+            **dict(zip(DATABASE_SETTINGS, (self.owner, self.reader), strict=True)),
+            GATEWAY_DATABASE_SETTING: self.owner,
+        }
 
 
 class Cluster:
