@@ -34,7 +34,7 @@ from arbiter_kit.config import env_override
 from arbiter_kit.errors import ArbiterError
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from arbiter_cli.postgres import DATABASE_SETTINGS, Cluster, ClusterError
+from arbiter_cli.postgres import DATABASE_SETTINGS, GATEWAY_DATABASE_SETTING, Cluster, ClusterError
 
 ORDER = (*WORKERS, "gateway")
 REPO = Path(__file__).resolve().parents[3]
@@ -219,7 +219,7 @@ def start_all(
     `env` names or none (never one the shell's settings name)."""
     port = 0 if ephemeral else None
     if ephemeral:
-        env = {**dict.fromkeys(DATABASE_SETTINGS, ""), **env}
+        env = {**dict.fromkeys((*DATABASE_SETTINGS, GATEWAY_DATABASE_SETTING), ""), **env}
     running: dict[str, Running] = {}
     try:
         settings = {**os.environ, **env}

@@ -22,6 +22,8 @@ GENESIS = bytes(32)
 
 def payload(event: gateway_pb2.SessionEvent) -> bytes:
     """What is stored and hashed for `event`: its serialization without its seq."""
+    if event.seq == 0:  # as appended: no copy needed
+        return event.SerializeToString(deterministic=True)
     unsequenced = gateway_pb2.SessionEvent()
     unsequenced.CopyFrom(event)
     unsequenced.seq = 0

@@ -69,7 +69,8 @@ class EventLog(Protocol):
     def append(
         self, session_id: str, event: gateway_pb2.SessionEvent, state: int
     ) -> asyncio.Future[Stored]:
-        """Queue `event` (its seq ignored) with the session's state after it; the future
+        """Queue `event` (its seq ignored; the caller lets go of it) with the session's
+        state after it; the future
         resolves once it is stored (or fails with Unavailable). Events of one session are
         stored, and their futures resolved, in the order they were appended."""
 

@@ -103,6 +103,7 @@ class PostgresLog:
     def append(
         self, session_id: str, event: gateway_pb2.SessionEvent, state: int
     ) -> asyncio.Future[Stored]:
+        """Queue `event`; it is the log's from now on (it gets its seq when stored)."""
         future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
         self._queue.append(_Append(session_id, event, state, future))
         self._idle.clear()
@@ -183,10 +184,8 @@ class PostgresLog:
         FLUSH_EVENTS.observe(len(batch))
         for a, (seq, digest) in zip(batch, rows, strict=True):
             if not a.future.done():
-                stored = gateway_pb2.SessionEvent()
-                stored.CopyFrom(a.event)
-                stored.seq = seq
-                a.future.set_result(Stored(stored, bytes(digest)))
+                a.event.seq = seq  # the appended event is the log's from now on
+                a.future.set_result(Stored(a.event, bytes(digest)))
 
     async def _renew_forever(self) -> None:
         """Keep this replica's claim on the sessions it runs (another replica may take a
