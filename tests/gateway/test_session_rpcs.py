@@ -99,11 +99,12 @@ async def test_an_out_of_range_enum_is_invalid_argument_naming_it(stub, request_
     await assert_invalid_argument(stub.DecidePlan(request, timeout=5), field)
 
 
-async def test_a_known_decision_is_still_unimplemented(stub):
-    request = gateway_pb2.DecidePlanRequest(session_id="abc", decision=1)
+async def test_a_decision_on_a_finished_session_is_refused(stub, greeted):
+    session_id = greeted[0].session_started.session_id
+    request = gateway_pb2.DecidePlanRequest(session_id=session_id, decision=1)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.DecidePlan(request, timeout=5)
-    assert caught.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
 
 async def test_resume_of_a_finished_session_replays_the_rest_and_ends(stub, greeted):

@@ -99,6 +99,7 @@ class RedisBus:
         self._wake = asyncio.Event()
         self._subscribed: set[str] = set()
         self._listening = asyncio.Event()
+        self._closing = False
         self._tasks = [
             asyncio.create_task(self._publish_forever()),
             asyncio.create_task(self._listen_forever()),
@@ -127,16 +128,27 @@ class RedisBus:
                         await self._pubsub.unsubscribe(channel)
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
+        # The publisher ends between publishes (cancelled while it connects, redis-py
+        # would leave the socket open); the listener may be cancelled anywhere.
+        publisher, listener = self._tasks
+        self._closing = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(publisher), self.timeout * 2)
+        except TimeoutError:
+            publisher.cancel()
+        listener.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        with contextlib.suppress(aioredis.RedisError, OSError):
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
-            await self._listener.aclose()
-            await self._redis.aclose()
+        # Each on its own: one that fails (a connection cut mid-read) must not leave the
+        # others open.
+        for closing in (self._pubsub.aclose, self._listener.aclose, self._redis.aclose):
+            try:
+                await closing()
+            except (aioredis.RedisError, OSError, RuntimeError) as error:
+                self._failed("close", error)
 
     async def _publish_forever(self) -> None:
-        while True:
+        while not (self._closing and not self._pending):
             await self._wake.wait()
             self._wake.clear()
             sessions, self._pending = self._pending, set()

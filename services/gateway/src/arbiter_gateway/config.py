@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,6 +13,8 @@ from arbiter_kit.addresses import local_target
 from arbiter_kit.client import DownstreamConfig
 from arbiter_kit.config import NOT_FROM_ENV, env_override
 from arbiter_kit.limits import MAX_QUESTION_CHARS
+
+from arbiter_gateway.approval import ApprovalPolicy
 
 
 def _worker(name: str) -> DownstreamConfig:
@@ -55,6 +58,11 @@ class GatewayConfig:
     """Most finished sessions kept per tenant; the oldest go first."""
     prune_interval_seconds: float = 3600.0
     """How often the gateway applies the retention (0: never; `arbiter sessions prune`)."""
+    approval_policy: str = ""
+    """Plans that need a decision before they run, per tenant: `tenant:intent,...`, `*` for
+    any tenant (e.g. `*:judgement`); a caller may also ask with `require_approval`."""
+    approval_timeout_seconds: float = 300.0
+    """How long a plan awaits its decision before the session ends (APPROVAL_EXPIRED)."""
     # The workers' settings are `<WORKER>_*`, not `GATEWAY_<WORKER>_*`: from_env reads them.
     planner: DownstreamConfig = field(default=_worker("planner"), metadata=NOT_FROM_ENV)
     """The planner."""
@@ -64,6 +72,11 @@ class GatewayConfig:
     """The analysis service."""
     audit: DownstreamConfig = field(default=_worker("audit"), metadata=NOT_FROM_ENV)
     """The audit service."""
+
+    @functools.cached_property
+    def approval(self) -> ApprovalPolicy:
+        """`approval_policy`, parsed."""
+        return ApprovalPolicy.parse(self.approval_policy)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewayConfig:
@@ -75,6 +88,7 @@ class GatewayConfig:
         def worker(name: str) -> DownstreamConfig:
             return DownstreamConfig.from_env(name, default_target=local_target(name), env=e)
 
+        own.approval  # noqa: B018 - a malformed policy fails at start-up, naming its setting
         return dataclasses.replace(
             own,
             planner=worker("planner"),

@@ -4,7 +4,6 @@ each raises InvalidArgument naming the exact field at fault."""
 from __future__ import annotations
 
 from arbiter.gateway.v1 import gateway_pb2
-from arbiter_kit.errors import Unimplemented
 from arbiter_kit.filter_fields import validate_filters
 from arbiter_kit.validation import required_text
 
@@ -16,9 +15,4 @@ def validate_ask(request: gateway_pb2.AskRequest, config: GatewayConfig) -> str:
     question = required_text("question", request.question, max_chars=config.max_question_chars)
     # Search's own schema: a filter it would refuse fails here, before the stream starts.
     validate_filters(request.filters)
-    if request.require_approval:
-        raise Unimplemented(
-            "plan approval is not available yet; ask without require_approval",
-            reason="APPROVAL_UNAVAILABLE",
-        )
     return question

@@ -16,6 +16,7 @@ from arbiter_kit.breaker import is_failure
 from arbiter_kit.deadline import Deadline
 from arbiter_kit.errors import ArbiterError, FailedPrecondition, NotFound, shown
 
+from arbiter_gateway.approval import plan_problem
 from arbiter_gateway.config import GatewayConfig
 from arbiter_gateway.fallback import degraded_note, fallback_plan
 from arbiter_gateway.results import SessionResults
@@ -37,6 +38,16 @@ KIND_NAMES = {
 NO_ANSWER = "I could not write an answer: the step that writes it did not complete."
 """The whole answer when synthesis did not happen; `missing` says what failed."""
 NO_SYNTHESIS_STEP = "the written answer: no step of the plan produced it"
+
+
+class PlanRefused(Exception):
+    """The plan will not run: rejected, or no decision in time."""
+
+    def __init__(
+        self, code: str, reason: str, message: str, state: gateway_pb2.SessionState
+    ) -> None:
+        super().__init__(message)
+        self.code, self.reason, self.message, self.state = code, reason, message, state
 
 
 class SessionRun:
@@ -64,6 +75,7 @@ class SessionRun:
         self.steps: dict[str, common_pb2.Step] = {}
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.skipped: set[str] = set()
+        self.decision: asyncio.Future[tuple[int, list[common_pb2.Step]]] | None = None
 
     async def run(self) -> None:
         """Never raises: every ending is an event (final_response or error)."""
@@ -78,12 +90,18 @@ class SessionRun:
             if not plan.steps:
                 await self._finish(answer=plan.direct_answer)
                 return
+            why = self._approval_reason(plan)
+            if why:
+                plan = await self._approved(plan, why)
             await s.emit(execution_started=gateway_pb2.ExecutionStarted(strategy=plan.strategy))
             await self._execute()
             await self._finish(answer="")
         except asyncio.CancelledError:
             s.state = State.SESSION_STATE_CANCELLED
             await self._fail("CANCELLED", "SESSION_CANCELLED", "the session was cancelled")
+        except PlanRefused as refused:
+            s.state = refused.state
+            await self._fail(refused.code, refused.reason, refused.message)
         except ArbiterError as exc:
             await self._fail(exc.code.name, exc.reason, exc.public_message())
         except Exception:
@@ -109,6 +127,62 @@ class SessionRun:
         await s.emit(plan_ready=gateway_pb2.PlanReady(plan=plan))
         return plan
 
+    def _approval_reason(self, plan: common_pb2.Plan) -> str:
+        if self.request.require_approval:
+            return "the caller asked to approve the plan"
+        if self.config.approval.requires(self.session.tenant, plan.intent):
+            return "the tenant's policy needs a decision on plans of this kind"
+        return ""
+
+    async def _approved(self, plan: common_pb2.Plan, why: str) -> common_pb2.Plan:
+        """Wait for DecidePlan (or the time allowed): the plan to run, as decided. A
+        rejection or no decision in time ends the session (PlanRefused)."""
+        s = self.session
+        s.state = State.SESSION_STATE_AWAITING_APPROVAL
+        self.decision = asyncio.get_running_loop().create_future()
+        await s.emit(awaiting_approval=gateway_pb2.AwaitingApproval(plan=plan, reason=why))
+        wait = self.config.approval_timeout_seconds
+        try:
+            decision, steps = await asyncio.wait_for(asyncio.shield(self.decision), wait)
+        except TimeoutError:
+            raise PlanRefused(
+                "DEADLINE_EXCEEDED",
+                "APPROVAL_EXPIRED",
+                f"no decision on the plan within {wait:g} s",
+                State.SESSION_STATE_FAILED,
+            ) from None
+        if decision == gateway_pb2.PLAN_DECISION_REJECT:
+            raise PlanRefused(
+                "CANCELLED", "PLAN_REJECTED", "the plan was rejected", State.SESSION_STATE_CANCELLED
+            )
+        s.state = State.SESSION_STATE_RUNNING
+        # The session's budget starts once it may run: a person's time to decide is not
+        # the steps' time.
+        self.deadline = Deadline.after(self.config.request_budget_seconds)
+        if decision == gateway_pb2.PLAN_DECISION_MODIFY:
+            del plan.steps[:]
+            plan.steps.extend(steps)
+            self.steps = {step.id: step for step in plan.steps}
+            s.plan = plan
+            await s.emit(plan_ready=gateway_pb2.PlanReady(plan=plan))
+        return plan
+
+    def decide(
+        self, decision: gateway_pb2.PlanDecision, steps: list[common_pb2.Step]
+    ) -> common_pb2.Plan:
+        """DecidePlan on this session: the plan as it will run (MODIFY: with `steps`)."""
+        if self.decision is None or self.decision.done():
+            raise FailedPrecondition(
+                "the session is not awaiting a decision on its plan", reason="NOT_AWAITING_APPROVAL"
+            )
+        self.decision.set_result((decision, steps))
+        plan = common_pb2.Plan()
+        plan.CopyFrom(self.session.plan)
+        if decision == gateway_pb2.PLAN_DECISION_MODIFY:
+            del plan.steps[:]
+            plan.steps.extend(steps)
+        return plan
+
     async def _ask_planner(self) -> common_pb2.Plan:
         stub = planner_pb2_grpc.PlannerServiceStub(self.workers.planner.channel)
         response = await self.workers.planner.unary(
@@ -130,29 +204,12 @@ class SessionRun:
         return plan
 
     def _validate(self, plan: common_pb2.Plan) -> None:
-        ids = [step.id for step in plan.steps]
-        if len(set(ids)) != len(ids):
-            raise FailedPrecondition("the planner returned duplicate step ids", reason="BAD_PLAN")
-        for step in plan.steps:
-            unknown = [d for d in step.depends_on if d not in ids]
-            if unknown or step.kind not in STEPS:
-                raise FailedPrecondition(
-                    f"the planner returned an unrunnable step {step.id!r}", reason="BAD_PLAN"
-                )
-        # Kahn's algorithm: a cycle would leave steps that can never start.
-        indegree = {step.id: len(step.depends_on) for step in plan.steps}
-        ready = [sid for sid, n in indegree.items() if n == 0]
-        seen = 0
-        while ready:
-            current = ready.pop()
-            seen += 1
-            for step in plan.steps:
-                if current in step.depends_on:
-                    indegree[step.id] -= 1
-                    if indegree[step.id] == 0:
-                        ready.append(step.id)
-        if seen != len(ids):
-            raise FailedPrecondition("the planner returned a cyclic plan", reason="BAD_PLAN")
+        problem = plan_problem(plan.steps, kinds=frozenset(STEPS))
+        if problem is not None:
+            field, why = problem
+            raise FailedPrecondition(
+                f"the planner returned a plan that cannot run ({field} {why})", reason="BAD_PLAN"
+            )
 
     async def _execute(self) -> None:
         while True:
@@ -261,5 +318,5 @@ class SessionRun:
             s.state = State.SESSION_STATE_FAILED
         for task in self.tasks.values():
             task.cancel()
-        if not s.finished:
+        if not s.ended:
             await s.emit(error=gateway_pb2.Error(code=code, reason=reason, message=message))

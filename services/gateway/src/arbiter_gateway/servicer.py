@@ -8,17 +8,19 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
+from arbiter.common.v1 import common_pb2
 from arbiter.gateway.v1 import gateway_pb2, gateway_pb2_grpc
 from arbiter_kit import logs
 from arbiter_kit.deadline import Deadline
-from arbiter_kit.errors import FailedPrecondition, Unimplemented
+from arbiter_kit.errors import FailedPrecondition, InvalidArgument
 from arbiter_kit.validation import required_id
 
+from arbiter_gateway.approval import modified_steps
 from arbiter_gateway.config import GatewayConfig
 from arbiter_gateway.requests import validate_ask
 from arbiter_gateway.runner import SessionRun
 from arbiter_gateway.sessions import SessionStore, State
-from arbiter_gateway.steps import Workers
+from arbiter_gateway.steps import STEPS, Workers
 
 
 class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):  # type: ignore[misc]
@@ -100,5 +102,24 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):  # type: ignore[
     async def DecidePlan(
         self, request: gateway_pb2.DecidePlanRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> gateway_pb2.DecidePlanResponse:
-        required_id("session_id", request.session_id)
-        raise Unimplemented("plan approval is not available yet", reason="APPROVAL_UNAVAILABLE")
+        session_id = required_id("session_id", request.session_id)
+        decision = request.decision
+        if decision == gateway_pb2.PLAN_DECISION_UNSPECIFIED:
+            raise InvalidArgument("decision", "must be APPROVE, MODIFY or REJECT")
+        steps: list[common_pb2.Step] = []
+        if decision == gateway_pb2.PLAN_DECISION_MODIFY:
+            steps = modified_steps(request.steps, kinds=frozenset(STEPS))
+        elif request.steps:
+            raise InvalidArgument("steps", "only a MODIFY decision carries steps")
+        stored = await self.sessions.find(session_id)
+        run = self.runs.get(session_id)
+        if run is None:
+            if stored.state == State.SESSION_STATE_AWAITING_APPROVAL:
+                raise FailedPrecondition(
+                    "the session runs on another gateway replica; decide there",
+                    reason="SESSION_ON_ANOTHER_REPLICA",
+                )
+            raise FailedPrecondition(
+                "the session is not awaiting a decision on its plan", reason="NOT_AWAITING_APPROVAL"
+            )
+        return gateway_pb2.DecidePlanResponse(plan=run.decide(decision, steps))

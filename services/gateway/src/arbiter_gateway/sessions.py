@@ -80,10 +80,15 @@ class Session:
         """No event will be stored after the last one."""
         return (bool(self.events) and is_terminal(self.events[-1])) or self._failure is not None
 
+    @property
+    def ended(self) -> bool:
+        """No event may be appended: the terminal one was, or storing failed."""
+        return self._ending or self._failure is not None
+
     async def emit(self, **payload: Any) -> None:
         """Append one event (e.g. `emit(plan_ready=PlanReady(...))`); followers get it once
         it is stored. The run does not wait for the store: the log keeps the order."""
-        if self._ending or self._failure is not None:
+        if self.ended:
             raise FailedPrecondition("the session has already ended")
         event = gateway_pb2.SessionEvent(session_id=self.id, **payload)
         event.time.GetCurrentTime()

@@ -62,7 +62,11 @@ async def session_store(config: GatewayConfig) -> AsyncIterator[SessionStore]:
             await asyncio.gather(pruning, return_exceptions=True)
         await bus.close()
         if pool is not None:
-            await pool.close()
+            try:  # bounded: a connection stuck on a dead server must not hold the shutdown
+                await asyncio.wait_for(pool.close(), config.database_timeout_seconds)
+            except TimeoutError:
+                log.warning("the event log's connections did not close in time; dropped")
+                pool.terminate()
 
 
 async def _prune_forever(pool: asyncpg.Pool, config: GatewayConfig) -> None:
